@@ -1,0 +1,40 @@
+// Lint: type-aware TypeScript rules everywhere; workflow code additionally kept deterministic (no Node built-ins, no I/O, no clocks of its own).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'timers', 'process', 'events', 'stream', 'dns', 'url', 'util'];
+
+export default tseslint.config(
+  { ignores: ['node_modules', '.data', '.cache', 'tests/replay/histories'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
+        patterns: [
+          { group: ['../activities/*', '../platform/*', '../api/*', '../event-handlers/*'], allowTypeImports: true, message: 'Workflows import activity and platform types only.' },
+          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'amqplib', 'amqp-connection-manager', 'express', '@electric-sql/*'], message: 'Not available in the workflow sandbox.' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'fetch', message: 'I/O belongs in an activity.' },
+        { name: 'process', message: 'Workflow code must not read the environment.' },
+      ],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use uuid4() from @temporalio/workflow or pass values in.' }],
+    },
+  },
+);

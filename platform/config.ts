@@ -1,0 +1,76 @@
+// Configuration for every component: read from the environment once, validated with zod, failing fast by variable name.
+import { z } from 'zod';
+
+/** Durations are written as `300ms`, `20s`, `5m`, `1h`, or a bare number of milliseconds. */
+const duration = z.string().trim().transform((raw, ctx) => {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m or 1h, got "${raw}"` });
+    return z.NEVER;
+  }
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * factor);
+});
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const url = z.url();
+const milliseconds = z.string().trim().regex(/^\d+(,\d+)*$/, 'expected comma-separated milliseconds, e.g. 1000,5000,30000')
+  .transform((raw) => raw.split(',').map(Number));
+
+const environment = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  PORT: port.default(3000),
+  PUBLIC_URL: url.optional(),
+  PAYMENT_PROVIDER_PORT: port.default(3100),
+  PAYMENT_PROVIDER_URL: url.default('http://127.0.0.1:3100'),
+  INVENTORY_PORT: port.default(3200),
+  INVENTORY_URL: url.default('http://127.0.0.1:3200'),
+  NOTIFICATIONS_PORT: port.default(3300),
+  NOTIFICATIONS_URL: url.default('http://127.0.0.1:3300'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  WORKER_SHUTDOWN_GRACE: duration.default('10s'),
+
+  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
+  EVENTS_EXCHANGE: z.string().min(1).default('ensemble.events'),
+  CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1_000).default(20),
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  CONSUMER_RETRY_DELAYS_MS: milliseconds.default([1_000, 5_000, 30_000]),
+  PUBLISH_CONFIRM_TIMEOUT: duration.default('10s'),
+  OUTBOX_POLL_INTERVAL: duration.default('500ms'),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  INVENTORY_TIMEOUT: duration.default('5m'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
+  NOTIFICATIONS_FROM: z.string().min(3).default('orders@ensemble.local'),
+  SEED_DEMO_CATALOG: z.stringbool().default(true),
+});
+
+export type Config = z.infer<typeof environment>;
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment into a typed configuration; throws naming every variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" so that `FOO= npm start` falls back to the default instead of failing.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })));
+  }
+  return parsed.data;
+}
+
+/** Every variable the platform reads, for documentation and for the configuration test. */
+export const configVariables = Object.keys(environment.shape) as (keyof Config)[];

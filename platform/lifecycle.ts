@@ -1,0 +1,71 @@
+// Process lifecycle shared by every runnable component: start, then stop gracefully on SIGINT/SIGTERM.
+import type { Logger } from './logger.js';
+
+export interface Stoppable {
+  /** Stop taking work, finish in-flight work, close connections. */
+  stop(): Promise<void>;
+}
+
+/** Stops resources in reverse order of acquisition, reporting (not swallowing) failures. */
+export class ResourceStack implements Stoppable {
+  private readonly resources: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
+
+  constructor(private readonly log?: Logger) {}
+
+  push(name: string, stop: () => Promise<unknown> | unknown): void {
+    this.resources.push({ name, stop });
+  }
+
+  async stop(): Promise<void> {
+    const failures: unknown[] = [];
+    while (this.resources.length > 0) {
+      const resource = this.resources.pop()!;
+      try {
+        await resource.stop();
+      } catch (error) {
+        failures.push(error);
+        this.log?.error({ err: error, resource: resource.name }, 'failed to stop resource');
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, 'some resources failed to stop');
+  }
+}
+
+/**
+ * Runs a component as the main program: starts it, and on the first SIGINT/SIGTERM stops it gracefully.
+ * A second signal exits at once, for the operator who does not want to wait.
+ */
+export function runMain(log: Logger, start: () => Promise<Stoppable>): void {
+  let component: Stoppable | undefined;
+  let stopping = false;
+
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await component?.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  start().then(
+    (started) => {
+      component = started;
+      if (stopping) void started.stop().then(() => process.exit(0));
+    },
+    (error: unknown) => {
+      log.fatal({ err: error }, 'failed to start');
+      process.exit(1);
+    },
+  );
+}

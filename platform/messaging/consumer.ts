@@ -1,0 +1,137 @@
+// Consumes a component's queue: validated events, bounded prefetch, manual acks, retries with backoff, then the dead-letter queue.
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConsumeMessage } from 'amqplib';
+import { InvalidEventError, parseEvent, type EventType, type IntegrationEvent } from '../events/catalog.js';
+import type { Logger } from '../logger.js';
+import type { Broker } from './broker.js';
+import { PoisonMessageError } from './errors.js';
+import { deadLetterQueueName, declareConsumerQueue, declareEventsExchange, retryQueueName } from './topology.js';
+
+export const ATTEMPT_HEADER = 'x-attempt';
+
+export interface HandlerContext {
+  attempt: number;
+  log: Logger;
+}
+
+export type EventHandler = (event: IntegrationEvent, context: HandlerContext) => Promise<void>;
+
+export interface ConsumerOptions {
+  queue: string;
+  exchange: string;
+  bindings: readonly EventType[];
+  handler: EventHandler;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelaysMs: readonly number[];
+  confirmTimeoutMs: number;
+}
+
+export interface Consumer {
+  /** Stops taking new messages and waits for the ones in flight to be settled. */
+  stop(): Promise<void>;
+}
+
+export function startConsumer(broker: Broker, log: Logger, options: ConsumerOptions): Consumer {
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+
+  const channel: ChannelWrapper = broker.createChannel(`consumer:${options.queue}`, async (ch) => {
+    await declareEventsExchange(ch, options.exchange);
+    await declareConsumerQueue(ch, {
+      queue: options.queue,
+      exchange: options.exchange,
+      bindings: options.bindings,
+      retryDelaysMs: options.retryDelaysMs,
+      // The broker's own limit is a backstop for messages that crash the process before any ack.
+      deliveryLimit: options.maxAttempts * 2,
+    });
+  });
+
+  const settle = async (message: ConsumeMessage) => {
+    const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
+    const messageLog = log.child({ messageId: message.properties.messageId, type: message.fields.routingKey, attempt });
+    let event: IntegrationEvent;
+    try {
+      event = parseEvent(JSON.parse(message.content.toString('utf8')));
+    } catch (error) {
+      const reason = error instanceof InvalidEventError ? error.message : `unreadable message: ${String(error)}`;
+      await deadLetter(message, reason, attempt, messageLog);
+      return;
+    }
+    try {
+      await options.handler(event, { attempt, log: messageLog });
+      channel.ack(message);
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (error instanceof PoisonMessageError || attempt >= options.maxAttempts) {
+        await deadLetter(message, reason, attempt, messageLog);
+      } else {
+        await retryLater(message, reason, attempt, messageLog);
+      }
+    }
+  };
+
+  // Retry and dead-letter copies are confirmed by the broker before the original is acked, so nothing is lost in between.
+  const retryLater = async (message: ConsumeMessage, reason: string, attempt: number, messageLog: Logger) => {
+    const delays = options.retryDelaysMs;
+    const delay = delays[Math.min(attempt - 1, delays.length - 1)]!;
+    messageLog.warn({ reason, retryInMs: delay }, 'handler failed; will retry');
+    await republish(message, retryQueueName(options.queue, delay), { [ATTEMPT_HEADER]: attempt + 1, 'x-last-error': reason });
+  };
+
+  const deadLetter = async (message: ConsumeMessage, reason: string, attempt: number, messageLog: Logger) => {
+    messageLog.error({ reason }, 'dead-lettering message');
+    await republish(message, deadLetterQueueName(options.queue), {
+      [ATTEMPT_HEADER]: attempt,
+      'x-last-error': reason,
+      'x-dead-lettered-at': new Date().toISOString(),
+      'x-original-queue': options.queue,
+    });
+  };
+
+  const republish = async (message: ConsumeMessage, queue: string, headers: Record<string, unknown>) => {
+    await channel.sendToQueue(queue, message.content, {
+      persistent: true,
+      contentType: message.properties.contentType,
+      messageId: message.properties.messageId,
+      type: message.properties.type ?? message.fields.routingKey,
+      correlationId: message.properties.correlationId,
+      timestamp: message.properties.timestamp,
+      headers: { ...message.properties.headers, 'x-routing-key': message.fields.routingKey, ...headers },
+      timeout: options.confirmTimeoutMs,
+    });
+    channel.ack(message);
+  };
+
+  const onMessage = (message: ConsumeMessage) => {
+    if (stopping) {
+      channel.nack(message, false, true);
+      return;
+    }
+    const work = settle(message).catch((error: unknown) => {
+      // Could not even republish (broker gone): hand the message back so it is redelivered, never dropped.
+      log.error({ err: error, messageId: message.properties.messageId }, 'could not settle message; returning it to the queue');
+      try {
+        channel.nack(message, false, true);
+      } catch {
+        // The channel is gone; the broker requeues unacked messages by itself.
+      }
+    });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  void channel.consume(options.queue, onMessage, { prefetch: options.prefetch, noAck: false }).catch((error: unknown) => {
+    log.error({ err: error, queue: options.queue }, 'could not start consuming');
+  });
+
+  return {
+    async stop() {
+      stopping = true;
+      await channel.cancelAll();
+      await Promise.allSettled([...inFlight]);
+      await channel.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Publishes integration events with publisher confirms: a publish resolves only once the broker has taken responsibility.
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { IntegrationEvent } from '../events/catalog.js';
+import type { Logger } from '../logger.js';
+import type { Broker } from './broker.js';
+import { declareEventsExchange } from './topology.js';
+
+export interface EventPublisher {
+  publish(event: IntegrationEvent): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  exchange: string;
+  confirmTimeoutMs: number;
+}
+
+/** Encodes an event as it travels: JSON body, id and type in the AMQP properties, trace context in headers. */
+export function toMessage(event: IntegrationEvent) {
+  return {
+    content: Buffer.from(JSON.stringify(event)),
+    options: {
+      persistent: true,
+      mandatory: true,
+      contentType: 'application/json',
+      messageId: event.eventId,
+      type: event.type,
+      correlationId: event.correlationId,
+      timestamp: Math.floor(Date.parse(event.occurredAt) / 1000),
+      headers: { 'x-causation-id': event.causationId },
+    },
+  };
+}
+
+export function createEventPublisher(broker: Broker, log: Logger, options: PublisherOptions): EventPublisher {
+  const channel: ChannelWrapper = broker.createChannel('publisher', async (ch) => {
+    await declareEventsExchange(ch, options.exchange);
+    // With the alternate exchange in place nothing should come back; if it does, it is reported, never lost silently.
+    ch.on('return', (message) =>
+      log.error({ routingKey: message.fields.routingKey, messageId: message.properties.messageId }, 'event returned as unroutable'),
+    );
+  });
+  return {
+    async publish(event) {
+      const { content, options: properties } = toMessage(event);
+      await channel.publish(options.exchange, event.type, content, { ...properties, timeout: options.confirmTimeoutMs });
+    },
+    close: () => channel.close(),
+  };
+}

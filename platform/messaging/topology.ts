@@ -1,0 +1,58 @@
+// RabbitMQ topology: the events exchange with its catch-all for unroutable events, and per-consumer queues with retry and dead-letter paths.
+import type { ConfirmChannel } from 'amqplib';
+
+export const UNROUTABLE_EXCHANGE = 'ensemble.unroutable';
+export const UNROUTABLE_QUEUE = 'ensemble.unroutable';
+
+export const retryQueueName = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}ms`;
+export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
+
+/**
+ * Declares the topic exchange every event is published to. Its alternate exchange keeps events
+ * that no queue is bound for (a missing binding, a typo in a routing key) instead of dropping them.
+ */
+export async function declareEventsExchange(channel: ConfirmChannel, exchange: string): Promise<void> {
+  await channel.assertExchange(UNROUTABLE_EXCHANGE, 'fanout', { durable: true });
+  await channel.assertQueue(UNROUTABLE_QUEUE, { durable: true });
+  await channel.bindQueue(UNROUTABLE_QUEUE, UNROUTABLE_EXCHANGE, '');
+  await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: UNROUTABLE_EXCHANGE });
+}
+
+export interface ConsumerQueueSpec {
+  queue: string;
+  exchange: string;
+  /** Event types (routing keys) this consumer needs. */
+  bindings: readonly string[];
+  /** One delay queue per retry step; the last delay repeats for later attempts. */
+  retryDelaysMs: readonly number[];
+  /** Redeliveries after which the broker itself dead-letters (a message that crashes its consumer). */
+  deliveryLimit: number;
+}
+
+/**
+ * Declares a consumer's queue (a quorum queue: replicated, with a broker-enforced delivery limit and
+ * at-least-once dead-lettering), its delay queues (messages wait out a TTL, then return to the queue)
+ * and its dead-letter queue.
+ */
+export async function declareConsumerQueue(channel: ConfirmChannel, spec: ConsumerQueueSpec): Promise<void> {
+  const deadLetters = deadLetterQueueName(spec.queue);
+  await channel.assertQueue(deadLetters, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(spec.queue, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': spec.deliveryLimit,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': deadLetters,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  for (const delay of new Set(spec.retryDelaysMs)) {
+    await channel.assertQueue(retryQueueName(spec.queue, delay), {
+      durable: true,
+      arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': spec.queue },
+    });
+  }
+  for (const routingKey of spec.bindings) await channel.bindQueue(spec.queue, spec.exchange, routingKey);
+}

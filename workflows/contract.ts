@@ -1,0 +1,109 @@
+// The order workflow's contract: task queue, workflow id, messages and DTOs. The API imports this, never the workflow code.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const ORDER_TASK_QUEUE = 'orders';
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+
+/** One workflow per order; the id makes starting twice impossible and lookup trivial. */
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+export const orderIdFromWorkflowId = (workflowId: string) => workflowId.replace(/^order-/, '');
+
+export const OrderStatus = {
+  /** Cart checked against the catalog replica; payment not yet authorized. */
+  CART_VERIFIED: 'CART_VERIFIED',
+  /** Money held; waiting for inventory to reserve the goods. */
+  PAYMENT_AUTHORIZED: 'PAYMENT_AUTHORIZED',
+  CONFIRMED: 'CONFIRMED',
+  REJECTED: 'REJECTED',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  CANCELLED: 'CANCELLED',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+export const terminalStatuses: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
+export const isTerminal = (status: OrderStatus) => terminalStatuses.includes(status);
+
+export type CancellationReason = 'OUT_OF_STOCK' | 'INVENTORY_TIMEOUT' | 'CUSTOMER_REQUEST';
+export type CartIssueReason = 'UNKNOWN_SKU' | 'INACTIVE' | 'INSUFFICIENT_STOCK' | 'QUANTITY_LIMIT' | 'PRICE_CHANGED';
+
+export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'CAPTURED' | 'VOIDED';
+export type InventoryStatus = 'PENDING' | 'AWAITING' | 'RESERVED' | 'REJECTED' | 'TIMED_OUT' | 'COMMITTED' | 'RELEASED';
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface OrderItem {
+  sku: string;
+  quantity: number;
+}
+
+/** What the API hands the workflow when it starts an order. */
+export interface OrderInput {
+  orderId: string;
+  customerId: string;
+  email: string;
+  items: OrderItem[];
+  paymentToken: string;
+  shippingAddress: ShippingAddress;
+  /** The total the client saw; a different server-computed total rejects the cart with PRICE_CHANGED. */
+  expectedTotal?: number;
+  /** ISO timestamp of when the API accepted the order. */
+  createdAt: string;
+}
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units (cents). */
+  unitPrice: number;
+  lineTotal: number;
+}
+
+export interface CartIssue {
+  sku: string;
+  reason: CartIssueReason;
+}
+
+export type CartVerification =
+  | { valid: true; lines: OrderLine[]; total: number; currency: string }
+  | { valid: false; issues: CartIssue[] };
+
+/** The order as the workflow knows it; returned by the `orderState` query and the workflow result. */
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  reason?: CancellationReason | 'CART_INVALID' | string;
+  customerId: string;
+  lines: OrderLine[];
+  total: number;
+  currency: string;
+  payment: { status: PaymentStatus; authorizationId?: string };
+  inventory: { status: InventoryStatus };
+  cartIssues?: CartIssue[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What inventory decided, relayed by the order-outcome bridge. `eventId` lets the workflow ignore duplicates. */
+export interface InventoryOutcome {
+  eventId: string;
+  outcome: 'RESERVED' | 'REJECTED';
+  reason?: string;
+}
+
+/** Completes when the cart has been verified: the early return the API answers POST /orders with. */
+export const cartVerifiedUpdate = defineUpdate<OrderState>('cartVerified');
+/** Customer cancellation; rejected (validator) once the inventory outcome is in or the order is terminal. */
+export const cancelOrderUpdate = defineUpdate<OrderState>('cancelOrder');
+export const inventoryOutcomeSignal = defineSignal<[InventoryOutcome]>('inventoryOutcome');
+export const orderStateQuery = defineQuery<OrderState>('orderState');
+
+/** The update id used with update-with-start, so a retried POST attaches to the same update. */
+export const CART_VERIFIED_UPDATE_ID = 'cart-verified';
