@@ -28,6 +28,8 @@ export interface ConsumerOptions {
 }
 
 export interface Consumer {
+  /** Resolves once the queue, its bindings and its retry/dead-letter queues are declared. */
+  ready(): Promise<void>;
   /** Stops taking new messages and waits for the ones in flight to be settled. */
   stop(): Promise<void>;
 }
@@ -127,6 +129,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   });
 
   return {
+    ready: () => channel.waitForConnect(),
     async stop() {
       stopping = true;
       await channel.cancelAll();

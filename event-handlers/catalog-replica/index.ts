@@ -1,0 +1,68 @@
+// The catalog replica: fed by catalog.product-updated, so the orders side keeps working when inventory is down.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Database } from '../../platform/store/database.js';
+import type { Broker } from '../../platform/messaging/broker.js';
+import type { EventPublisher } from '../../platform/messaging/publisher.js';
+import { startConsumer } from '../../platform/messaging/consumer.js';
+import { transactional } from '../../platform/messaging/inbox-outbox.js';
+import { createEvent } from '../../platform/events/catalog.js';
+import { CatalogReplicaStore } from './store.js';
+
+export { CatalogReplicaStore, type ReplicaProduct } from './store.js';
+
+/**
+ * Each orders-side process that reads the catalog keeps its own replica (its own queue and schema):
+ * an embedded store is only reachable from its own process, and a copy per reader is exactly the
+ * "rely on data, not services" principle. Instances of one host share a queue and compete.
+ */
+export type ReplicaHost = 'api' | 'worker' | (string & {});
+
+export interface CatalogReplicaOptions {
+  host: ReplicaHost;
+  config: Config;
+  log: Logger;
+  db: Database;
+  broker: Broker;
+  publisher: EventPublisher;
+}
+
+export interface CatalogReplica {
+  store: CatalogReplicaStore;
+  stop(): Promise<void>;
+}
+
+export const catalogReplicaQueue = (host: string) => `catalog-replica.${host}`;
+export const catalogReplicaSchema = (host: string) => `catalog_replica_${host.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+
+export async function startCatalogReplica(options: CatalogReplicaOptions): Promise<CatalogReplica> {
+  const { host, config, db, broker, publisher } = options;
+  const log = options.log.child({ replica: host });
+  const store = new CatalogReplicaStore(db, catalogReplicaSchema(host));
+  await store.migrate();
+
+  const consumer = startConsumer(broker, log, {
+    queue: catalogReplicaQueue(host),
+    exchange: config.EVENTS_EXCHANGE,
+    bindings: ['catalog.product-updated'],
+    prefetch: config.CONSUMER_PREFETCH,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+    handler: transactional(db, store.schema, async (event, tx) => {
+      if (event.type !== 'catalog.product-updated') return;
+      await store.apply(tx, event.data);
+    }),
+  });
+
+  await consumer.ready();
+  // A new or wiped replica asks the owner for the whole catalog; its queue already exists, so the answer waits there.
+  if (await store.isEmpty()) {
+    const requestId = `catalog.snapshot-requested:${host}:${randomUUID()}`;
+    await publisher.publish(createEvent('catalog.snapshot-requested', { requestedBy: host }, { eventId: requestId, correlationId: requestId }));
+    log.info('catalog replica empty; snapshot requested from inventory');
+  }
+
+  return { store, stop: () => consumer.stop() };
+}
