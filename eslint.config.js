@@ -24,7 +24,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
         patterns: [
-          { group: ['../activities/*', '../platform/*', '../api/*', '../event-handlers/*'], allowTypeImports: true, message: 'Workflows import activity and platform types only.' },
+          { group: ['../activities/*', '../platform/*', '!../platform/temporal/search-attributes.js', '../api/*', '../event-handlers/*'], allowTypeImports: true, message: 'Workflows import activity and platform types only.' },
           { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'amqplib', 'amqp-connection-manager', 'express', '@electric-sql/*'], message: 'Not available in the workflow sandbox.' },
         ],
       }],

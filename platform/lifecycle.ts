@@ -58,7 +58,7 @@ export function runMain(log: Logger, start: () => Promise<Stoppable>): void {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  start().then(
+  Promise.resolve().then(start).then(
     (started) => {
       component = started;
       if (stopping) void started.stop().then(() => process.exit(0));

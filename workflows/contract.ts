@@ -9,6 +9,8 @@ export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 export const orderIdFromWorkflowId = (workflowId: string) => workflowId.replace(/^order-/, '');
 
 export const OrderStatus = {
+  /** Accepted by the API; the cart is being verified (never returned by POST /orders). */
+  RECEIVED: 'RECEIVED',
   /** Cart checked against the catalog replica; payment not yet authorized. */
   CART_VERIFIED: 'CART_VERIFIED',
   /** Money held; waiting for inventory to reserve the goods. */
@@ -55,6 +57,8 @@ export interface OrderInput {
   expectedTotal?: number;
   /** ISO timestamp of when the API accepted the order. */
   createdAt: string;
+  /** How long to wait for inventory's outcome before cancelling (INVENTORY_TIMEOUT); defaults to 5 minutes. */
+  inventoryTimeoutMs?: number;
 }
 
 export interface OrderLine {

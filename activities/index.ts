@@ -1,0 +1,76 @@
+// The order workflow's activities, built from their dependencies so they can be tested without globals.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { CatalogReplicaStore } from '../event-handlers/catalog-replica/store.js';
+import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
+import type { EventPublisher } from '../platform/messaging/publisher.js';
+import type { CartVerification, OrderItem } from '../workflows/contract.js';
+import { verifyCartAgainst } from './cart-verification.js';
+import { PaymentDeclinedError, type PaymentGateway } from './payment-gateway.js';
+
+export interface ActivityDependencies {
+  catalog: CatalogReplicaStore;
+  payments: PaymentGateway;
+  publisher: EventPublisher;
+}
+
+export interface PublishEventInput<T extends EventType = EventType> {
+  type: T;
+  data: EventData<T>;
+  orderId: string;
+  /** Deterministic (order id + step) so a retried activity publishes the same event. */
+  eventId: string;
+  correlationId: string;
+}
+
+/** Non-retryable failure type the workflow turns into PAYMENT_DECLINED (kept in sync with order-workflow.ts). */
+const PAYMENT_DECLINED = 'PaymentDeclined';
+
+export function createActivities({ catalog, payments, publisher }: ActivityDependencies) {
+  return {
+    async verifyCart(input: { items: OrderItem[]; expectedTotal?: number }): Promise<CartVerification> {
+      const products = await catalog.getMany(input.items.map((item) => item.sku));
+      return verifyCartAgainst(input.items, products, input.expectedTotal);
+    },
+
+    async authorizePayment(input: { orderId: string; amount: number; currency: string; token: string }): Promise<{ authorizationId: string }> {
+      try {
+        return await payments.authorize({ ...input, idempotencyKey: `authorize:${input.orderId}` });
+      } catch (error) {
+        if (error instanceof PaymentDeclinedError) {
+          throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: error.reason, nonRetryable: true });
+        }
+        throw error;
+      }
+    },
+
+    async capturePayment(input: { orderId: string; authorizationId: string }): Promise<void> {
+      await payments.capture({ authorizationId: input.authorizationId, idempotencyKey: `capture:${input.orderId}` });
+    },
+
+    async voidPayment(input: { orderId: string; authorizationId: string }): Promise<void> {
+      await payments.voidAuthorization({ authorizationId: input.authorizationId, idempotencyKey: `void:${input.orderId}` });
+    },
+
+    async publishEvent<T extends EventType>(input: PublishEventInput<T>): Promise<void> {
+      const event = createEvent(input.type, input.data, {
+        eventId: input.eventId,
+        correlationId: input.correlationId,
+        orderId: input.orderId,
+        causationId: causationOf(),
+      });
+      await publisher.publish(event as IntegrationEvent);
+    },
+  };
+}
+
+/** The workflow run that caused the event, so a reader can walk from an event to its history in the Temporal UI. */
+function causationOf(): string | undefined {
+  try {
+    const execution = Context.current().info.workflowExecution;
+    return execution ? `${execution.workflowId}/${execution.runId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

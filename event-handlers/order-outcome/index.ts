@@ -1,0 +1,36 @@
+// The order-outcome bridge component: consumes inventory.reserved / inventory.rejected and signals the order workflow.
+import type { Config } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
+import { ResourceStack } from '../../platform/lifecycle.js';
+import { connectBroker } from '../../platform/messaging/broker.js';
+import { startConsumer } from '../../platform/messaging/consumer.js';
+import { connectTemporalClient } from '../../platform/temporal/connection.js';
+import { createOrderOutcomeHandler } from './bridge.js';
+
+export const ORDER_OUTCOME_QUEUE = 'order-outcome';
+
+export async function startOrderOutcome(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
+  const resources = new ResourceStack(log);
+  try {
+    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+    resources.push('temporal connection', () => client.connection.close());
+    const broker = await connectBroker(config.AMQP_URL, log, 'order-outcome');
+    resources.push('broker', () => broker.close());
+    const consumer = startConsumer(broker, log, {
+      queue: ORDER_OUTCOME_QUEUE,
+      exchange: config.EVENTS_EXCHANGE,
+      bindings: ['inventory.reserved', 'inventory.rejected'],
+      handler: createOrderOutcomeHandler(client),
+      prefetch: config.CONSUMER_PREFETCH,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+    });
+    resources.push('consumer', () => consumer.stop());
+    await consumer.ready();
+    return { stop: () => resources.stop() };
+  } catch (error) {
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+// The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { ResourceStack } from '../platform/lifecycle.js';
+import { openDatabase } from '../platform/store/database.js';
+import { connectBroker } from '../platform/messaging/broker.js';
+import { createEventPublisher } from '../platform/messaging/publisher.js';
+import { startCatalogReplica, type CatalogReplica } from '../event-handlers/catalog-replica/index.js';
+import { createActivities } from '../activities/index.js';
+import { createPaymentGateway } from '../activities/payment-gateway.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface RunningWorker {
+  catalog: CatalogReplica;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  /** A prebuilt workflow bundle (tests bundle once for many workers). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function startWorker(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  const resources = new ResourceStack(log);
+  try {
+    const db = await openDatabase({ component: 'worker', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    resources.push('database', () => db.close());
+    const broker = await connectBroker(config.AMQP_URL, log, 'worker');
+    resources.push('broker', () => broker.close());
+    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    resources.push('publisher', () => publisher.close());
+    const catalog = await startCatalogReplica({ host: 'worker', config, log, db, broker, publisher });
+    resources.push('catalog replica', () => catalog.stop());
+
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    resources.push('temporal connection', () => connection.close());
+    const worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+      activities: createActivities({
+        catalog: catalog.store,
+        payments: createPaymentGateway({ baseUrl: config.PAYMENT_PROVIDER_URL }),
+        publisher,
+      }),
+      // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.
+      shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
+    });
+    const running = worker.run();
+    resources.push('worker', async () => {
+      worker.shutdown();
+      await running;
+    });
+    running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
+    log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    return { catalog, stop: () => resources.stop() };
+  } catch (error) {
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+}

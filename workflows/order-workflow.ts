@@ -1,0 +1,206 @@
+// The order workflow: orchestrates cart verification and payment, oversees inventory's choreography with a deadline, and compensates.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { EventData, EventType } from '../platform/events/catalog.js';
+import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+import {
+  cancelOrderUpdate,
+  cartVerifiedUpdate,
+  inventoryOutcomeSignal,
+  isTerminal,
+  orderStateQuery,
+  OrderStatus,
+  type CancellationReason,
+  type InventoryOutcome,
+  type OrderInput,
+  type OrderState,
+} from './contract.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export const DEFAULT_INVENTORY_TIMEOUT_MS = 5 * 60_000;
+export const PAYMENT_DECLINED_FAILURE = 'PaymentDeclined';
+export const CANNOT_CANCEL_FAILURE = 'CannotCancel';
+
+/** Reads the local catalog replica: fast, and a few retries cover a store restarting. */
+const { verifyCart } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 10 },
+});
+
+/** Talks to the processor: transient failures retry with backoff for as long as it takes; a decline never retries. */
+const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [PAYMENT_DECLINED_FAILURE],
+  },
+});
+
+/** Publishing waits for the broker's confirm; while the broker is away the activity retries. */
+const { publishEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
+  const { orderId, customerId } = input;
+  const state: OrderState = {
+    orderId,
+    status: OrderStatus.RECEIVED,
+    customerId,
+    lines: [],
+    total: 0,
+    currency: 'USD',
+    payment: { status: 'PENDING' },
+    inventory: { status: 'PENDING' },
+    createdAt: input.createdAt,
+    updatedAt: input.createdAt,
+  };
+  let cartChecked = false;
+  let outcome: InventoryOutcome | undefined;
+  let cancelRequested = false;
+
+  const moveTo = (status: OrderStatus, reason?: string) => {
+    state.status = status;
+    if (reason !== undefined) state.reason = reason;
+    state.updatedAt = new Date(Date.now()).toISOString();
+    upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
+  };
+
+  const publish = <T extends EventType>(type: T, data: EventData<T>) =>
+    // Order id + event type is deterministic: a retried activity or a replayed workflow publishes the same eventId.
+    publishEvent({ type, data, orderId, eventId: `${orderId}:${type}`, correlationId: workflowInfo().workflowId });
+
+  setHandler(orderStateQuery, () => state);
+
+  // POST /orders attaches this update to the start: it completes as soon as the cart is checked (early return).
+  setHandler(cartVerifiedUpdate, async () => {
+    await condition(() => cartChecked);
+    return state;
+  });
+
+  setHandler(inventoryOutcomeSignal, (signal) => {
+    if (outcome !== undefined) {
+      // The bridge may signal again after a crash; only the first outcome counts.
+      log.info('duplicate inventory outcome ignored', { eventId: signal.eventId, first: outcome.eventId });
+      return;
+    }
+    outcome = signal;
+  });
+
+  setHandler(
+    cancelOrderUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => isTerminal(state.status));
+      return state;
+    },
+    {
+      validator: () => {
+        // Once inventory has answered, the order's fate is decided; cancelling would race the capture.
+        if (state.status === OrderStatus.RECEIVED || isTerminal(state.status) || outcome !== undefined) {
+          throw ApplicationFailure.create({
+            type: CANNOT_CANCEL_FAILURE,
+            message: `order ${orderId} can no longer be cancelled (status ${state.status})`,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  // 1. Verify the cart against the local catalog replica.
+  const verification = await verifyCart({ items: input.items, expectedTotal: input.expectedTotal });
+  if (!verification.valid) {
+    state.cartIssues = verification.issues;
+    moveTo(OrderStatus.REJECTED, 'CART_INVALID');
+    cartChecked = true;
+    return state;
+  }
+  state.lines = verification.lines;
+  state.total = verification.total;
+  state.currency = verification.currency;
+  upsertSearchAttributes([
+    { key: CustomerIdAttribute, value: customerId },
+    { key: OrderTotalAttribute, value: verification.total },
+  ]);
+  moveTo(OrderStatus.CART_VERIFIED);
+  cartChecked = true;
+
+  const lines = state.lines.map(({ sku, quantity }) => ({ sku, quantity }));
+  await publish('order.placed', {
+    orderId,
+    customerId,
+    email: input.email,
+    lines: state.lines.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    total: state.total,
+    currency: state.currency,
+  });
+
+  // 2. Authorize payment, the order id being the processor's idempotency key.
+  let authorizationId: string;
+  try {
+    ({ authorizationId } = await authorizePayment({ orderId, amount: state.total, currency: state.currency, token: input.paymentToken }));
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PAYMENT_DECLINED_FAILURE) {
+      state.payment.status = 'DECLINED';
+      await publish('order.payment-declined', { orderId, customerId, reason: error.cause.message });
+      moveTo(OrderStatus.PAYMENT_DECLINED, error.cause.message);
+      return state;
+    }
+    throw error;
+  }
+  state.payment = { status: 'AUTHORIZED', authorizationId };
+  moveTo(OrderStatus.PAYMENT_AUTHORIZED);
+
+  // 3. Hand over to choreography: inventory reacts to order.paid on its own; we wait for its outcome, with a deadline.
+  let reason: CancellationReason | undefined;
+  if (cancelRequested) {
+    reason = 'CUSTOMER_REQUEST';
+  } else {
+    await publish('order.paid', { orderId, customerId, lines, total: state.total, currency: state.currency, authorizationId });
+    state.inventory.status = 'AWAITING';
+    const answered = await condition(() => outcome !== undefined || cancelRequested, input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS);
+    if (!answered) {
+      state.inventory.status = 'TIMED_OUT';
+      reason = 'INVENTORY_TIMEOUT';
+    } else if (outcome?.outcome === 'RESERVED') {
+      state.inventory.status = 'RESERVED';
+    } else if (outcome?.outcome === 'REJECTED') {
+      state.inventory.status = 'REJECTED';
+      reason = 'OUT_OF_STOCK';
+    } else {
+      reason = 'CUSTOMER_REQUEST';
+    }
+  }
+
+  // 4a. Reserved: take the money, then tell everyone (inventory commits the reservation).
+  if (reason === undefined) {
+    await capturePayment({ orderId, authorizationId });
+    state.payment.status = 'CAPTURED';
+    await publish('order.confirmed', { orderId, customerId, lines, total: state.total, currency: state.currency });
+    state.inventory.status = 'COMMITTED';
+    moveTo(OrderStatus.CONFIRMED);
+    return state;
+  }
+
+  // 4b. Compensate: release the hold on the card; order.cancelled lets inventory release any reservation it made.
+  await voidPayment({ orderId, authorizationId });
+  state.payment.status = 'VOIDED';
+  await publish('order.cancelled', { orderId, customerId, lines, reason });
+  if (state.inventory.status === 'RESERVED' || state.inventory.status === 'AWAITING') state.inventory.status = 'RELEASED';
+  moveTo(OrderStatus.CANCELLED, reason);
+  return state;
+}
