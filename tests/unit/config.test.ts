@@ -1,0 +1,34 @@
+// Configuration is parsed once, with defaults, and a wrong value fails fast naming the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfig } from '../../platform/config.js';
+
+describe('loadConfig', () => {
+  it('gives a working default for every variable', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_TASK_QUEUE: 'orders', INVENTORY_TIMEOUT: 300_000 });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('reads durations with units', () => {
+    expect(loadConfig({ INVENTORY_TIMEOUT: '2s' }).INVENTORY_TIMEOUT).toBe(2_000);
+    expect(loadConfig({ INVENTORY_TIMEOUT: '1500' }).INVENTORY_TIMEOUT).toBe(1_500);
+    expect(loadConfig({ CONSUMER_RETRY_DELAYS_MS: '100,200' }).CONSUMER_RETRY_DELAYS_MS).toEqual([100, 200]);
+  });
+
+  it('names every wrong variable in one error', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: 'eighty', INVENTORY_TIMEOUT: 'soon', AMQP_URL: 'http://rabbit' });
+      } catch (e) {
+        return e as ConfigurationError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error?.problems.map((p) => p.variable).sort()).toEqual(['AMQP_URL', 'INVENTORY_TIMEOUT', 'PORT']);
+    expect(error?.message).toMatch(/INVENTORY_TIMEOUT: expected a duration/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+});
