@@ -1,0 +1,292 @@
+// Specification of the Docker packaging: docker-compose.yml is valid Compose and runs the same components, wired the same way, as `npm start`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { configVariables, loadConfig } from '../platform/config.js';
+import { searchAttributeDefinitions } from '../platform/temporal/search-attributes.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+interface Healthcheck {
+  test?: string | string[];
+  disable?: boolean;
+}
+
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: Healthcheck;
+  container_name?: string;
+  ports?: unknown[];
+  volumes?: (string | { type?: string; source?: string })[];
+  restart?: string;
+}
+
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+const composeText = read('docker-compose.yml');
+// Compose resolves `<<: *anchor` merge keys; the yaml package does so only when asked.
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+
+/** What each component reads from its configuration to reach the others (see each component's start function). */
+const componentNeeds: Record<string, string[]> = {
+  'payment-provider': ['HOST', 'PAYMENT_PROVIDER_PORT', 'DATABASE_URL'],
+  inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL'],
+  notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL'],
+  'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS'],
+  worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL'],
+  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL'],
+};
+const appServices = Object.keys(componentNeeds);
+const infrastructureServices = ['postgresql', 'temporal', 'rabbitmq'];
+
+function service(name: string): Service {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+}
+
+function environmentOf(name: string): Record<string, string> {
+  const environment = service(name).environment ?? {};
+  const pairs = Array.isArray(environment)
+    ? environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
+    : Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]);
+  return Object.fromEntries(pairs) as Record<string, string>;
+}
+
+function dependenciesOf(name: string): Record<string, string> {
+  const dependsOn = service(name).depends_on ?? {};
+  if (Array.isArray(dependsOn)) return Object.fromEntries(dependsOn.map((target) => [target, 'service_started']));
+  return Object.fromEntries(Object.entries(dependsOn).map(([target, options]) => [target, options.condition ?? 'service_started']));
+}
+
+function hasHealthcheck(name: string): boolean {
+  const healthcheck = service(name).healthcheck;
+  return healthcheck !== undefined && healthcheck.disable !== true && healthcheck.test !== undefined;
+}
+
+function healthcheckCommand(name: string): string {
+  const test = service(name).healthcheck?.test ?? [];
+  return Array.isArray(test) ? test.join(' ') : test;
+}
+
+function dockerComposeAvailable(): boolean {
+  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification JSON schema', () => {
+    // The official compose-spec schema (draft-07), as the dclint package ships it.
+    const { $schema: _draft, ...schema } = JSON.parse(read('node_modules/dclint/schemas/compose.schema.json')) as Record<string, unknown>;
+    // Unknown keywords still fail (strictSchema); strictTypes would only lint how the spec authors wrote their types.
+    const ajv = new Ajv({ allErrors: true, strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false });
+    const validate = ajv.compile(schema);
+    const valid = validate(compose);
+    expect(validate.errors ?? [], ajv.errorsText(validate.errors, { separator: '\n' })).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it.skipIf(!dockerComposeAvailable())('is accepted by `docker compose config` (runs only where the Compose plugin is installed)', () => {
+    execFileSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], { cwd: root, stdio: 'pipe' });
+  });
+
+  it('runs every component from the one Dockerfile, each with an npm script package.json defines', () => {
+    for (const name of appServices) {
+      const { build, command, image } = service(name);
+      expect(build, `${name} builds the app image`).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+      expect(image, `${name} must not pull an image instead of building`).toBeUndefined();
+      expect(command, `${name} command`).toEqual(['npm', 'run', expect.any(String)]);
+      const script = (command as string[])[2]!;
+      expect(packageJson.scripts, `${name} runs "npm run ${script}"`).toHaveProperty([script]);
+    }
+  });
+
+  it('has a service for every runnable component package.json names', () => {
+    const componentScripts = Object.entries(packageJson.scripts)
+      .filter(([, command]) => /^tsx \S+\/main\.ts$/.test(command))
+      .map(([script]) => script);
+    const composeScripts = appServices.map((name) => (service(name).command as string[])[2]);
+    expect(composeScripts.sort()).toEqual(componentScripts.sort());
+  });
+
+  it('points every depends_on at a defined service, with a healthcheck where it waits for health', () => {
+    for (const [name] of Object.entries(compose.services)) {
+      for (const [target, condition] of Object.entries(dependenciesOf(name))) {
+        expect(Object.keys(compose.services), `${name} depends on ${target}`).toContain(target);
+        if (condition === 'service_healthy') expect(hasHealthcheck(target), `${name} waits for ${target} to be healthy`).toBe(true);
+        if (condition === 'service_completed_successfully') {
+          expect(service(target).restart ?? 'no', `${target} is a one-shot that ${name} waits to complete`).toBe('no');
+        }
+      }
+    }
+  });
+
+  it('starts each component only after what it needs is healthy or set up', () => {
+    const expected: Record<string, Record<string, string>> = {
+      'payment-provider': { postgresql: 'service_healthy' },
+      inventory: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
+      notifications: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
+      'order-outcome': { rabbitmq: 'service_healthy', 'temporal-setup': 'service_completed_successfully' },
+      worker: {
+        postgresql: 'service_healthy',
+        rabbitmq: 'service_healthy',
+        'temporal-setup': 'service_completed_successfully',
+        'payment-provider': 'service_healthy',
+      },
+      api: {
+        postgresql: 'service_healthy',
+        rabbitmq: 'service_healthy',
+        'temporal-setup': 'service_completed_successfully',
+        inventory: 'service_healthy',
+        notifications: 'service_healthy',
+      },
+    };
+    for (const [name, dependencies] of Object.entries(expected)) {
+      expect(dependenciesOf(name), name).toMatchObject(dependencies);
+      expect(service(name).restart, `${name} restarts after a crash`).toBe('unless-stopped');
+    }
+  });
+
+  it('gives every component the configuration it needs, with values loadConfig accepts', () => {
+    for (const [name, needs] of Object.entries(componentNeeds)) {
+      const environment = environmentOf(name);
+      for (const variable of needs) expect(environment, `${name} sets ${variable}`).toHaveProperty([variable]);
+      expect(() => loadConfig(environment), `${name} configuration`).not.toThrow();
+    }
+  });
+
+  it('sets only environment variables that platform/config.ts reads', () => {
+    const known = new Set<string>(configVariables);
+    for (const name of appServices) {
+      const unknown = Object.keys(environmentOf(name)).filter((variable) => !known.has(variable));
+      expect(unknown, `${name} sets variables no component reads`).toEqual([]);
+    }
+  });
+
+  it('wires the components to the infrastructure services and to each other by service name', () => {
+    const rabbit = environmentOf('rabbitmq');
+    const initSql = read('docker/postgres/init-databases.sql');
+    for (const name of appServices) {
+      const environment = environmentOf(name);
+      if (environment.AMQP_URL) {
+        const amqp = new URL(environment.AMQP_URL);
+        expect(amqp.hostname, `${name} AMQP host`).toBe('rabbitmq');
+        // RabbitMQ 4 refuses guest from other hosts: the URL must carry the user the broker is created with.
+        expect([amqp.username, amqp.password], `${name} AMQP credentials`).toEqual([rabbit.RABBITMQ_DEFAULT_USER, rabbit.RABBITMQ_DEFAULT_PASS]);
+      }
+      if (environment.DATABASE_URL) {
+        const database = new URL(environment.DATABASE_URL);
+        expect(database.hostname, `${name} database host`).toBe('postgresql');
+        expect(database.pathname, `${name} database`).toBe('/ensemble');
+        expect(initSql).toContain(`CREATE ROLE ${database.username} LOGIN PASSWORD '${database.password}'`);
+        expect(initSql).toContain(`CREATE DATABASE ensemble OWNER ${database.username}`);
+      }
+      if (environment.TEMPORAL_ADDRESS) expect(environment.TEMPORAL_ADDRESS, `${name} Temporal address`).toBe('temporal:7233');
+      const services: [string, string, string][] = [
+        ['PAYMENT_PROVIDER_URL', 'payment-provider', 'PAYMENT_PROVIDER_PORT'],
+        ['INVENTORY_URL', 'inventory', 'INVENTORY_PORT'],
+        ['NOTIFICATIONS_URL', 'notifications', 'NOTIFICATIONS_PORT'],
+      ];
+      for (const [urlVariable, target, portVariable] of services) {
+        if (!environment[urlVariable]) continue;
+        const url = new URL(environment[urlVariable]);
+        expect(url.hostname, `${name} ${urlVariable}`).toBe(target);
+        expect(url.port, `${name} ${urlVariable} port`).toBe(environmentOf(target)[portVariable]);
+      }
+    }
+  });
+
+  it('health-checks every HTTP component on the port it listens on, without curl (slim image)', () => {
+    const ports: Record<string, string> = {
+      'payment-provider': environmentOf('payment-provider').PAYMENT_PROVIDER_PORT!,
+      inventory: environmentOf('inventory').INVENTORY_PORT!,
+      notifications: environmentOf('notifications').NOTIFICATIONS_PORT!,
+      api: environmentOf('api').PORT!,
+    };
+    for (const [name, port] of Object.entries(ports)) {
+      expect(healthcheckCommand(name), `${name} healthcheck`).toMatch(new RegExp(`^CMD node -e .*fetch\\('http://127\\.0\\.0\\.1:${port}/health'\\)`));
+    }
+  });
+
+  it('health-checks the infrastructure services', () => {
+    for (const name of infrastructureServices) expect(hasHealthcheck(name), `${name} has a healthcheck`).toBe(true);
+    expect(healthcheckCommand('postgresql')).toContain('pg_isready');
+    expect(healthcheckCommand('rabbitmq')).toBe('CMD rabbitmq-diagnostics -q ping');
+  });
+
+  it('keeps PostgreSQL and RabbitMQ data in named volumes', () => {
+    for (const [name, path] of [['postgresql', '/var/lib/postgresql/data'], ['rabbitmq', '/var/lib/rabbitmq']] as const) {
+      const mount = (service(name).volumes ?? []).find((volume) => typeof volume === 'string' && volume.endsWith(`:${path}`)) as string | undefined;
+      expect(mount, `${name} mounts ${path}`).toBeDefined();
+      const volumeName = mount!.slice(0, mount!.indexOf(':'));
+      expect(Object.keys(compose.volumes ?? {}), `${name} volume is declared`).toContain(volumeName);
+    }
+  });
+
+  it('mounts only files and folders that exist in the repository', () => {
+    for (const [name, { volumes }] of Object.entries(compose.services)) {
+      for (const volume of volumes ?? []) {
+        const source = typeof volume === 'string' ? volume.slice(0, volume.indexOf(':')) : volume.source;
+        if (source?.startsWith('./')) expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
+      }
+    }
+  });
+
+  it('registers the namespace and every search attribute the order workflow sets', () => {
+    const setup = service('temporal-setup');
+    expect(setup.image).toMatch(/^temporalio\/admin-tools:/);
+    expect(setup.command).toEqual(['/scripts/setup-namespace.sh']);
+    expect(environmentOf('temporal-setup').TEMPORAL_NAMESPACE).toBe(loadConfig(environmentOf('worker')).TEMPORAL_NAMESPACE);
+    const script = read('docker/temporal/setup-namespace.sh');
+    for (const { name, type } of searchAttributeDefinitions) expect(script).toContain(`ensure_search_attribute ${name} ${type}`);
+  });
+
+  it('lets the worker scale: no fixed container name or published port', () => {
+    expect(service('worker').container_name).toBeUndefined();
+    expect(service('worker').ports).toBeUndefined();
+  });
+
+  it('publishes the API on 3000 and the Temporal UI on 8080', () => {
+    expect(service('api').ports).toContain('3000:3000');
+    expect(service('temporal-ui').ports).toContain('8080:8080');
+    expect(environmentOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('installs production dependencies only and runs as a non-root user in production mode', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim|ARG NODE_IMAGE=node:20-bookworm-slim/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/NODE_ENV=production/);
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((match) => match[1]);
+    expect(users.at(-1)).toBeDefined();
+    expect(['root', '0']).not.toContain(users.at(-1));
+  });
+
+  it('has at run time everything the component scripts start with (tsx is a dependency, not a devDependency)', () => {
+    for (const name of appServices) {
+      const script = packageJson.scripts[(service(name).command as string[])[2]!]!;
+      const runner = script.split(' ')[0]!;
+      expect(packageJson.dependencies, `"${script}" needs ${runner} after npm ci --omit=dev`).toHaveProperty([runner]);
+    }
+  });
+
+  it('leaves dependencies and local state out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['node_modules', '.data', '.cache', '.git']) expect(ignored).toContain(entry);
+  });
+});
