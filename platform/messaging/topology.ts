@@ -1,8 +1,8 @@
 // RabbitMQ topology: the events exchange with its catch-all for unroutable events, and per-consumer queues with retry and dead-letter paths.
 import type { ConfirmChannel } from 'amqplib';
 
-export const UNROUTABLE_EXCHANGE = 'ensemble.unroutable';
-export const UNROUTABLE_QUEUE = 'ensemble.unroutable';
+/** Where events no queue is bound for end up, e.g. `ensemble.events.unroutable`. */
+export const unroutableQueueName = (exchange: string) => `${exchange}.unroutable`;
 
 export const retryQueueName = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}ms`;
 export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
@@ -12,10 +12,11 @@ export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
  * that no queue is bound for (a missing binding, a typo in a routing key) instead of dropping them.
  */
 export async function declareEventsExchange(channel: ConfirmChannel, exchange: string): Promise<void> {
-  await channel.assertExchange(UNROUTABLE_EXCHANGE, 'fanout', { durable: true });
-  await channel.assertQueue(UNROUTABLE_QUEUE, { durable: true });
-  await channel.bindQueue(UNROUTABLE_QUEUE, UNROUTABLE_EXCHANGE, '');
-  await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: UNROUTABLE_EXCHANGE });
+  const unroutable = unroutableQueueName(exchange);
+  await channel.assertExchange(unroutable, 'fanout', { durable: true });
+  await channel.assertQueue(unroutable, { durable: true });
+  await channel.bindQueue(unroutable, unroutable, '');
+  await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable });
 }
 
 export interface ConsumerQueueSpec {

@@ -1,0 +1,72 @@
+// Broker helpers for tests: a unique exchange per test file, and a probe queue to watch what is published.
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import type { IntegrationEvent } from '../../platform/events/catalog.js';
+import { declareEventsExchange } from '../../platform/messaging/topology.js';
+
+export const testLog = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+/** A configuration pointing at the test servers, with an exchange of its own so test files never see each other's events. */
+export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: string }, overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    AMQP_URL: infrastructure.amqpUrl,
+    TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+    EVENTS_EXCHANGE: `test.events.${randomUUID().slice(0, 8)}`,
+    DATA_DIR: ':memory:',
+    CONSUMER_RETRY_DELAYS_MS: '100,200,400',
+    OUTBOX_POLL_INTERVAL: '100ms',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    PAYMENT_PROVIDER_PORT: '0',
+    INVENTORY_PORT: '0',
+    NOTIFICATIONS_PORT: '0',
+    ...overrides,
+  });
+}
+
+/** Binds an exclusive queue to the exchange and collects every event published with the given routing keys. */
+export async function watchEvents(amqpUrl: string, exchange: string, routingKeys: string[] = ['#']) {
+  const connection = await amqplib.connect(amqpUrl);
+  const channel = await connection.createConfirmChannel();
+  await declareEventsExchange(channel, exchange);
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  for (const key of routingKeys) await channel.bindQueue(queue, exchange, key);
+  const events: IntegrationEvent[] = [];
+  await channel.consume(queue, (message) => {
+    if (message) events.push(JSON.parse(message.content.toString()) as IntegrationEvent);
+  }, { noAck: true });
+  return {
+    events,
+    ofType: (type: string) => events.filter((event) => event.type === type),
+    close: async () => {
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until the check passes or the bound runs out; for eventually consistent outcomes, never a fixed sleep. */
+export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 15_000, intervalMs = 50 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+/** Reads a queue's depth through the management API. */
+export async function queueDepth(managementUrl: string, queue: string): Promise<number> {
+  const url = new URL(`/api/queues/%2F/${encodeURIComponent(queue)}`, managementUrl);
+  const auth = Buffer.from(`${decodeURIComponent(url.username || 'guest')}:${decodeURIComponent(url.password || 'guest')}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  const response = await fetch(url, { headers: { authorization: `Basic ${auth}` } });
+  if (!response.ok) throw new Error(`management API ${response.status} for queue ${queue}`);
+  const body = (await response.json()) as { messages?: number };
+  return body.messages ?? 0;
+}
