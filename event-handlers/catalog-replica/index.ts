@@ -6,6 +6,7 @@ import type { Database } from '../../platform/store/database.js';
 import type { Broker } from '../../platform/messaging/broker.js';
 import type { EventPublisher } from '../../platform/messaging/publisher.js';
 import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { createEvent } from '../../platform/events/catalog.js';
 import { CatalogReplicaStore } from './store.js';
@@ -33,7 +34,7 @@ export interface CatalogReplica {
   stop(): Promise<void>;
 }
 
-export const catalogReplicaQueue = (host: string) => `catalog-replica.${host}`;
+export const catalogReplicaQueue = (exchange: string, host: string) => consumerQueueName(exchange, `catalog-replica.${host}`);
 export const catalogReplicaSchema = (host: string) => `catalog_replica_${host.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
 
 export async function startCatalogReplica(options: CatalogReplicaOptions): Promise<CatalogReplica> {
@@ -43,7 +44,7 @@ export async function startCatalogReplica(options: CatalogReplicaOptions): Promi
   await store.migrate();
 
   const consumer = startConsumer(broker, log, {
-    queue: catalogReplicaQueue(host),
+    queue: catalogReplicaQueue(config.EVENTS_EXCHANGE, host),
     exchange: config.EVENTS_EXCHANGE,
     bindings: ['catalog.product-updated'],
     prefetch: config.CONSUMER_PREFETCH,

@@ -4,10 +4,11 @@ import type { Logger } from '../../platform/logger.js';
 import { ResourceStack } from '../../platform/lifecycle.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { createOrderOutcomeHandler } from './bridge.js';
 
-export const ORDER_OUTCOME_QUEUE = 'order-outcome';
+export const ORDER_OUTCOME_COMPONENT = 'order-outcome';
 
 export async function startOrderOutcome(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
   const resources = new ResourceStack(log);
@@ -17,7 +18,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<{ 
     const broker = await connectBroker(config.AMQP_URL, log, 'order-outcome');
     resources.push('broker', () => broker.close());
     const consumer = startConsumer(broker, log, {
-      queue: ORDER_OUTCOME_QUEUE,
+      queue: consumerQueueName(config.EVENTS_EXCHANGE, ORDER_OUTCOME_COMPONENT),
       exchange: config.EVENTS_EXCHANGE,
       bindings: ['inventory.reserved', 'inventory.rejected'],
       handler: createOrderOutcomeHandler(client),
