@@ -1,7 +1,10 @@
 // Connects to the Temporal server and makes sure the order search attributes exist in the namespace.
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
+import proto from '@temporalio/proto';
 import { searchAttributeDefinitions } from './search-attributes.js';
+
+const { temporal } = proto;
 
 export interface TemporalSettings {
   address: string;
