@@ -1,0 +1,194 @@
+// Inventory's reactions to order events: reserve on payment, commit on confirmation, release on cancellation, re-emit the catalog on request.
+import { createHash } from 'node:crypto';
+import { createEvent, type EventData, type IntegrationEvent } from '../../platform/events/catalog.js';
+import { NotReadyError, PoisonMessageError } from '../../platform/messaging/errors.js';
+import type { HandlerContext } from '../../platform/messaging/consumer.js';
+import { addToOutbox, type TransactionalHandler } from '../../platform/messaging/inbox-outbox.js';
+import type { Queryable } from '../../platform/store/database.js';
+import {
+  INVENTORY_SCHEMA,
+  adjustStock,
+  availableOf,
+  findOrderOutcome,
+  findReservations,
+  insertReservation,
+  isInOutbox,
+  listProducts,
+  lockOrder,
+  lockProducts,
+  recordOrderOutcome,
+  setReservationStatus,
+  shortagesOf,
+  type ProductRow,
+  type Shortage,
+} from './store.js';
+
+/** The event types inventory's queue is bound to. */
+export const inventoryBindings = ['order.paid', 'order.confirmed', 'order.cancelled', 'catalog.snapshot-requested'] as const;
+
+const MAX_EVENT_ID_LENGTH = 200;
+
+/** An outgoing id derived from the incoming one, so a redelivered event can only ever produce the same outgoing events. */
+export function derivedEventId(...parts: string[]): string {
+  const id = parts.join(':');
+  return id.length <= MAX_EVENT_ID_LENGTH ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
+
+export interface Causation {
+  correlationId: string;
+  causationId: string;
+}
+
+const causedBy = (event: IntegrationEvent): Causation => ({ correlationId: event.correlationId, causationId: event.eventId });
+
+/** The catalog fact a replica needs; its id names the revision, so the same revision is published once. */
+export function productUpdatedEvent(product: ProductRow, causation: Causation, eventId = `catalog:${product.sku}:${product.revision}`) {
+  const data: EventData<'catalog.product-updated'> = {
+    sku: product.sku,
+    name: product.name,
+    price: product.price,
+    currency: product.currency,
+    available: Math.max(0, availableOf(product)),
+    active: product.active,
+    revision: product.revision,
+  };
+  return createEvent('catalog.product-updated', data, { eventId, ...causation });
+}
+
+const outbox = (tx: Queryable, event: IntegrationEvent) => addToOutbox(tx, INVENTORY_SCHEMA, event);
+
+/** Two lines for the same sku are one request for their sum; sorted by sku, the lock order. */
+function mergeLines(lines: readonly { sku: string; quantity: number }[]) {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
+  return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** All lines or none: a partially reserved order would hold stock nobody can buy. */
+async function reserveOrder(tx: Queryable, event: IntegrationEvent<'order.paid'>, { log }: HandlerContext): Promise<void> {
+  const { orderId } = event.data;
+  await lockOrder(tx, orderId);
+  const reservedId = derivedEventId(event.eventId, 'inventory.reserved');
+  const rejectedId = derivedEventId(event.eventId, 'inventory.rejected');
+
+  const previous = await findOrderOutcome(tx, orderId);
+  if (previous) {
+    // The same order paid again under another event id: answer as before instead of reserving twice.
+    if (previous.outcome === 'RESERVED') {
+      const lines = (await findReservations(tx, orderId)).map(({ sku, quantity }) => ({ sku, quantity }));
+      await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
+    } else if (previous.outcome === 'REJECTED') {
+      const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages: shortagesOf(previous) };
+      await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
+    } else {
+      log.warn({ orderId }, 'order paid after it was cancelled; not reserving');
+    }
+    log.info({ orderId, outcome: previous.outcome }, 'order already decided; outcome re-emitted');
+    return;
+  }
+
+  const lines = mergeLines(event.data.lines);
+  const products = new Map((await lockProducts(tx, lines.map((line) => line.sku))).map((product) => [product.sku, product]));
+  const shortages: Shortage[] = [];
+  for (const line of lines) {
+    const product = products.get(line.sku);
+    // An unknown or withdrawn product has nothing to sell.
+    const available = product?.active ? Math.max(0, availableOf(product)) : 0;
+    if (available < line.quantity) shortages.push({ sku: line.sku, requested: line.quantity, available });
+  }
+
+  if (shortages.length > 0) {
+    await recordOrderOutcome(tx, orderId, 'REJECTED', shortages);
+    const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages };
+    await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
+    log.info({ orderId, shortages }, 'order rejected: out of stock');
+    return;
+  }
+
+  for (const line of lines) {
+    await insertReservation(tx, orderId, line.sku, line.quantity);
+    const product = await adjustStock(tx, line.sku, { onHand: 0, reserved: line.quantity, bumpRevision: true });
+    await outbox(tx, productUpdatedEvent(product, causedBy(event)));
+  }
+  await recordOrderOutcome(tx, orderId, 'RESERVED');
+  await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
+  log.info({ orderId, lines }, 'order reserved');
+}
+
+/** The goods leave the shelf: reserved units become shipped units, so availability does not change. */
+async function commitOrder(tx: Queryable, event: IntegrationEvent<'order.confirmed'>, { log }: HandlerContext): Promise<void> {
+  const { orderId } = event.data;
+  await lockOrder(tx, orderId);
+  const reservations = await findReservations(tx, orderId);
+  if (reservations.length === 0) {
+    const outcome = await findOrderOutcome(tx, orderId);
+    // Choreography gives no ordering guarantee: the payment event may still be on its way (or retrying).
+    if (!outcome) throw new NotReadyError(`order ${orderId} confirmed before inventory saw its payment`);
+    throw new PoisonMessageError(`order ${orderId} confirmed although inventory decided ${outcome.outcome}`);
+  }
+  const held = reservations.filter((reservation) => reservation.status === 'RESERVED');
+  if (held.length === 0) {
+    if (reservations.every((reservation) => reservation.status === 'COMMITTED')) {
+      log.info({ orderId }, 'order already committed');
+      return;
+    }
+    throw new PoisonMessageError(`order ${orderId} confirmed after its reservation was released`);
+  }
+  await lockProducts(tx, held.map((reservation) => reservation.sku));
+  for (const reservation of held) {
+    await adjustStock(tx, reservation.sku, { onHand: -reservation.quantity, reserved: -reservation.quantity, bumpRevision: false });
+    await setReservationStatus(tx, orderId, reservation.sku, 'COMMITTED');
+  }
+  log.info({ orderId }, 'reservation committed');
+}
+
+/** Reserved units return to sale; a cancellation before any reservation is remembered so a late payment reserves nothing. */
+async function releaseOrder(tx: Queryable, event: IntegrationEvent<'order.cancelled'>, { log }: HandlerContext): Promise<void> {
+  const { orderId } = event.data;
+  await lockOrder(tx, orderId);
+  const reservations = await findReservations(tx, orderId);
+  if (reservations.length === 0) {
+    if (!(await findOrderOutcome(tx, orderId))) await recordOrderOutcome(tx, orderId, 'CANCELLED_BEFORE_PAYMENT');
+    log.info({ orderId, reason: event.data.reason }, 'order cancelled with nothing reserved');
+    return;
+  }
+  const held = reservations.filter((reservation) => reservation.status === 'RESERVED');
+  if (held.length === 0) {
+    log.warn({ orderId, statuses: reservations.map((r) => r.status) }, 'order cancelled with nothing left to release');
+    return;
+  }
+  await lockProducts(tx, held.map((reservation) => reservation.sku));
+  for (const reservation of held) {
+    const product = await adjustStock(tx, reservation.sku, { onHand: 0, reserved: -reservation.quantity, bumpRevision: true });
+    await setReservationStatus(tx, orderId, reservation.sku, 'RELEASED');
+    await outbox(tx, productUpdatedEvent(product, causedBy(event)));
+  }
+  log.info({ orderId, reason: event.data.reason }, 'reservation released');
+}
+
+/** How an empty replica bootstraps: every product once more, under ids a replica has not seen yet when needed. */
+async function emitCatalogSnapshot(tx: Queryable, event: IntegrationEvent<'catalog.snapshot-requested'>, { log }: HandlerContext) {
+  const products = await listProducts(tx);
+  for (const product of products) {
+    const revisionId = `catalog:${product.sku}:${product.revision}`;
+    const eventId = (await isInOutbox(tx, revisionId)) ? derivedEventId(event.eventId, product.sku) : revisionId;
+    await outbox(tx, productUpdatedEvent(product, causedBy(event), eventId));
+  }
+  log.info({ requestedBy: event.data.requestedBy, products: products.length }, 'catalog snapshot emitted');
+}
+
+/** Inventory's event handler; wrap it with transactional() so inbox, state and outbox commit together. */
+export const handleInventoryEvent: TransactionalHandler = async (event, tx, context) => {
+  switch (event.type) {
+    case 'order.paid':
+      return reserveOrder(tx, event, context);
+    case 'order.confirmed':
+      return commitOrder(tx, event, context);
+    case 'order.cancelled':
+      return releaseOrder(tx, event, context);
+    case 'catalog.snapshot-requested':
+      return emitCatalogSnapshot(tx, event, context);
+    default:
+      throw new PoisonMessageError(`inventory does not handle ${event.type}`);
+  }
+};

@@ -1,0 +1,82 @@
+// Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import type { Config } from '../../platform/config.js';
+import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
+import type { Logger } from '../../platform/logger.js';
+import { connectBroker } from '../../platform/messaging/broker.js';
+import { startConsumer } from '../../platform/messaging/consumer.js';
+import { transactional } from '../../platform/messaging/inbox-outbox.js';
+import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
+import { createEventPublisher } from '../../platform/messaging/publisher.js';
+import { openDatabase, type Database } from '../../platform/store/database.js';
+import { migrate } from '../../platform/store/migrations.js';
+import { seedDemoCatalog } from './demo-catalog.js';
+import { handleInventoryEvent, inventoryBindings } from './handlers.js';
+import { createInventoryApp } from './http.js';
+import { INVENTORY_SCHEMA, inventoryMigrations } from './store.js';
+
+export const INVENTORY_COMPONENT = 'inventory';
+const DEFAULT_EXCHANGE = 'ensemble.events';
+
+/**
+ * The queue is 'inventory' on the standard exchange; on any other exchange (a test run, a second stack on one broker)
+ * it is prefixed with that exchange, so two stacks never consume each other's events from a shared queue.
+ */
+export const inventoryQueueName = (exchange: string) =>
+  exchange === DEFAULT_EXCHANGE ? INVENTORY_COMPONENT : `${exchange}.${INVENTORY_COMPONENT}`;
+
+export interface RunningInventory extends Stoppable {
+  /** Where the HTTP surface listens, e.g. http://127.0.0.1:3200. */
+  url: string;
+  queue: string;
+  db: Database;
+}
+
+export async function startInventory(config: Config, log: Logger): Promise<RunningInventory> {
+  const resources = new ResourceStack(log);
+  try {
+    const db = await openDatabase({ component: INVENTORY_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    resources.push('database', () => db.close());
+    await migrate(db, INVENTORY_SCHEMA, inventoryMigrations);
+    if (config.SEED_DEMO_CATALOG) await seedDemoCatalog(db, log);
+
+    const broker = await connectBroker(config.AMQP_URL, log, INVENTORY_COMPONENT);
+    resources.push('broker', () => broker.close());
+    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    resources.push('publisher', () => publisher.close());
+    const relay = startOutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher, log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
+    resources.push('outbox relay', () => relay.stop());
+
+    const queue = inventoryQueueName(config.EVENTS_EXCHANGE);
+    const consumer = startConsumer(broker, log, {
+      queue,
+      exchange: config.EVENTS_EXCHANGE,
+      bindings: inventoryBindings,
+      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, relay.wake),
+      prefetch: config.CONSUMER_PREFETCH,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+    });
+
+    resources.push('consumer', () => consumer.stop());
+    await consumer.ready();
+
+    const server = createServer(createInventoryApp({ db, log, afterCommit: relay.wake }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.INVENTORY_PORT, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    resources.push('http server', () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeIdleConnections();
+    }));
+    log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind }, 'inventory started');
+    return { url, queue, db, stop: () => resources.stop() };
+  } catch (error) {
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+}
