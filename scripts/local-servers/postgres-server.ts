@@ -1,0 +1,129 @@
+// Runs a throwaway PostgreSQL server (initdb + postgres) on its own port and data dir, trusting 127.0.0.1 only.
+import { execFile } from 'node:child_process';
+import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
+import { findOnPath, isExecutable } from './temporal-cli.js';
+
+const run = promisify(execFile);
+
+export interface PostgresOptions {
+  /** Must not exist yet or be empty; initdb fills it. */
+  dataDir: string;
+  port: number;
+  log: ProgressLog;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+}
+
+export interface PostgresServer {
+  /** Admin URL: postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  stop(): Promise<void>;
+  /** Resolves if the server process ends, whether stopped or crashed. */
+  exited: ExitWatch;
+}
+
+export class PostgresNotInstalledError extends Error {
+  override readonly name = 'PostgresNotInstalledError';
+  constructor() {
+    super('PostgreSQL was not found (no initdb/postgres in /usr/lib/postgresql/*/bin or on PATH): install postgresql (Debian: apt-get install postgresql; macOS: brew install postgresql) or set DATABASE_URL');
+  }
+}
+
+/** The directory holding initdb and postgres: the newest Debian cluster version first, then PATH. */
+export async function findPostgresBinaries(): Promise<string | undefined> {
+  const debianRoot = '/usr/lib/postgresql';
+  const versions = await readdir(debianRoot).catch(() => [] as string[]);
+  for (const version of versions.filter((name) => /^\d+(\.\d+)?$/.test(name)).sort((a, b) => Number(b) - Number(a))) {
+    const bin = join(debianRoot, version, 'bin');
+    if ((await isExecutable(join(bin, 'initdb'))) && (await isExecutable(join(bin, 'postgres')))) return bin;
+  }
+  const initdb = await findOnPath('initdb', ['/opt/homebrew/bin', '/usr/local/bin']);
+  if (initdb) {
+    const bin = resolve(initdb, '..');
+    if (await isExecutable(join(bin, 'postgres'))) return bin;
+  }
+  return undefined;
+}
+
+/** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created. */
+async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    throw new Error('Running as root, PostgreSQL must run as the "postgres" user, which does not exist (the postgresql package creates it)');
+  }
+}
+
+export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
+  const { port, log } = options;
+  const bin = await findPostgresBinaries();
+  if (!bin) throw new PostgresNotInstalledError();
+  const dataDir = resolve(options.dataDir);
+  const user = await serverUser();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (user) await chown(dataDir, user.uid, user.gid);
+  const asUser = user ? { uid: user.uid, gid: user.gid, env: { ...process.env, HOME: dataDir } } : {};
+
+  try {
+    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], {
+      ...asUser,
+      timeout: 60_000,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(
+      `initdb failed for ${dataDir}${user ? ' (running as user postgres: every parent directory must be readable by it)' : ''}:\n${stderr || String(error)}`,
+    );
+  }
+  // Only this machine may connect, without a password; nothing else is listening.
+  await writeFile(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  log.info({ url, dataDir }, 'starting PostgreSQL');
+  const server = spawnServer(
+    'postgres',
+    join(bin, 'postgres'),
+    [
+      '-D', dataDir,
+      '-p', String(port),
+      '-k', dataDir,
+      '-c', 'listen_addresses=127.0.0.1',
+      // Throwaway data: durability costs time and buys nothing here.
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200',
+    ],
+    asUser,
+  );
+
+  await waitUntilReady(
+    server,
+    `PostgreSQL (port ${port})`,
+    async () => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 250 },
+  );
+  log.info({ url }, 'PostgreSQL ready');
+
+  return {
+    url,
+    // SIGINT is PostgreSQL's "fast" shutdown: it disconnects clients instead of waiting for them (SIGTERM).
+    stop: () => server.stop({ signal: 'SIGINT', graceMs: 15_000 }),
+    exited: server.exited,
+  };
+}

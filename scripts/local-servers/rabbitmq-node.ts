@@ -1,0 +1,127 @@
+// Runs a RabbitMQ node of its own (own data dir, ports and node name) from the installed rabbitmq-server.
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { findFreePort } from './ports.js';
+import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
+import { findOnPath, isExecutable } from './temporal-cli.js';
+
+export interface RabbitNodeOptions {
+  /** Holds the node's config, database and logs; reusing it keeps queues across restarts. */
+  dataDir: string;
+  port: number;
+  managementPort: number;
+  /** Erlang distribution port; a free one is picked when omitted, so several nodes can run side by side. */
+  distPort?: number;
+  /** Must be unique among running nodes on this host (epmd); a random one is used when omitted. */
+  nodeName?: string;
+  log: ProgressLog;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+}
+
+export interface RabbitNode {
+  url: string;
+  managementUrl: string;
+  stop(): Promise<void>;
+  /** Resolves if the server process ends, whether stopped or crashed. */
+  exited: ExitWatch;
+}
+
+export class RabbitMqNotInstalledError extends Error {
+  override readonly name = 'RabbitMqNotInstalledError';
+  constructor() {
+    super('rabbitmq-server was not found: install rabbitmq-server (Debian: apt-get install rabbitmq-server; macOS: brew install rabbitmq) or set AMQP_URL');
+  }
+}
+
+/**
+ * Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user and the system node's files; the script
+ * behind it runs a node wherever the environment points it, as any user.
+ */
+export async function findRabbitMqServer(): Promise<string | undefined> {
+  const debian = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+  if (await isExecutable(debian)) return debian;
+  return findOnPath('rabbitmq-server', ['/opt/homebrew/sbin', '/usr/local/sbin', '/usr/sbin']);
+}
+
+export async function startRabbitNode(options: RabbitNodeOptions): Promise<RabbitNode> {
+  const { port, managementPort, log } = options;
+  const executable = await findRabbitMqServer();
+  if (!executable) throw new RabbitMqNotInstalledError();
+
+  const dataDir = resolve(options.dataDir);
+  const nodeName = options.nodeName ?? `ensemble-${randomUUID().slice(0, 8)}@localhost`;
+  const distPort = options.distPort ?? (await findFreePort());
+  await mkdir(join(dataDir, 'mnesia'), { recursive: true });
+  await mkdir(join(dataDir, 'log'), { recursive: true });
+  const configFile = join(dataDir, 'rabbitmq.conf');
+  const pluginsFile = join(dataDir, 'enabled_plugins');
+  await writeFile(
+    configFile,
+    [
+      `listeners.tcp.default = 127.0.0.1:${port}`,
+      `management.tcp.port = ${managementPort}`,
+      'management.tcp.ip = 127.0.0.1',
+      // guest/guest is only reachable over 127.0.0.1 anyway; this lets clients use it without a setup step.
+      'loopback_users = none',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(pluginsFile, '[rabbitmq_management].\n');
+
+  const url = `amqp://guest:guest@127.0.0.1:${port}`;
+  const managementUrl = `http://127.0.0.1:${managementPort}`;
+  log.info({ url, managementUrl, nodeName, dataDir }, 'starting RabbitMQ node');
+  const server = spawnServer('rabbitmq', executable, [], {
+    cwd: dataDir,
+    env: {
+      ...process.env,
+      // The Erlang cookie lives in $HOME; ours keeps nodes from touching the user's or the system node's cookie.
+      HOME: dataDir,
+      RABBITMQ_NODENAME: nodeName,
+      RABBITMQ_MNESIA_BASE: join(dataDir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dataDir, 'log'),
+      RABBITMQ_CONFIG_FILE: configFile,
+      RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
+      RABBITMQ_DIST_PORT: String(distPort),
+      // Without these, a RABBITMQ_* variable meant for the system node could leak into ours.
+      RABBITMQ_CONF_ENV_FILE: join(dataDir, 'rabbitmq-env.conf'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(dataDir, 'advanced.config'),
+    },
+  });
+
+  const authorization = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+  await waitUntilReady(
+    server,
+    `RabbitMQ node ${nodeName} (port ${port}, management ${managementPort})`,
+    async () => {
+      const response = await fetch(`${managementUrl}/api/overview`, { headers: { authorization }, signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      return response.ok && (await acceptsConnections(port));
+    },
+    { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 500 },
+  );
+  log.info({ url }, 'RabbitMQ node ready');
+
+  return {
+    url,
+    managementUrl,
+    stop: () => server.stop({ signal: 'SIGTERM', graceMs: 20_000 }),
+    exited: server.exited,
+  };
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolvePromise(ok);
+    };
+    socket.setTimeout(2_000, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}

@@ -1,0 +1,397 @@
+// `npm start`: supervises the development stack (Temporal dev server, RabbitMQ node, every component) in the foreground.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
+import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
+import { findFreePort } from './local-servers/ports.js';
+import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { delay, settlesWithin, type ExitWatch, type ProgressLog } from './local-servers/server-process.js';
+import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
+import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
+
+/** Start order; they stop in reverse, so the API stops taking requests first and the payment provider goes last. */
+const COMPONENTS = [
+  { name: 'payment-provider', entry: 'payment-provider/main.ts' },
+  { name: 'inventory', entry: 'event-handlers/inventory/main.ts' },
+  { name: 'notifications', entry: 'event-handlers/notifications/main.ts' },
+  { name: 'order-outcome', entry: 'event-handlers/order-outcome/main.ts' },
+  { name: 'worker', entry: 'worker/main.ts' },
+  { name: 'api', entry: 'api/main.ts' },
+] as const;
+
+/** Ports of the dev servers npm start runs itself; settings of the dev stack, not of any component. */
+const devStackSettings = z.object({
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65_535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
+  RABBITMQ_PORT: z.coerce.number().int().min(1).max(65_535).default(5672),
+  RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65_535).default(15672),
+});
+type DevStackSettings = z.infer<typeof devStackSettings>;
+
+const CRASH_WINDOW_MS = 60_000;
+const MAX_CRASHES_IN_WINDOW = 5;
+const MAX_RESTART_DELAY_MS = 15_000;
+/** Beyond the worker's own shutdown grace, a component that has not exited is killed. */
+const EXTRA_STOP_GRACE_MS = 5_000;
+/** Copies of one signal arriving this close together are one request to stop, not an impatient second one. */
+const SIGNAL_ECHO_MS = 1_000;
+
+const colour = process.stdout.isTTY && !process.env.NO_COLOR;
+const palette = [36, 33, 35, 32, 34, 31, 96, 93];
+const nameWidth = Math.max('rabbitmq'.length, ...COMPONENTS.map((component) => component.name.length));
+
+function prefix(name: string, index: number): string {
+  const label = name.padEnd(nameWidth);
+  return colour ? `\x1b[${palette[index % palette.length]}m${label}\x1b[0m | ` : `${label} | `;
+}
+
+const stackPrefix = prefix('stack', palette.length - 1);
+function say(message: string): void {
+  process.stdout.write(`${stackPrefix}${message}\n`);
+}
+
+/** Progress of the dev servers, printed the way people read a terminal rather than as JSON. */
+const terminalLog: ProgressLog = {
+  info: (details, message) => say(describe(details, message)),
+  warn: (details, message) => say(`WARN ${describe(details, message)}`),
+};
+
+function describe(details: object | string, message?: string): string {
+  if (typeof details === 'string') return details;
+  const fields = Object.entries(details).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+  return `${message ?? ''}${fields ? ` (${fields})` : ''}`;
+}
+
+const levelNames: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const hiddenFields = new Set(['level', 'time', 'pid', 'hostname', 'component', 'msg', 'err']);
+
+/** Components log pino JSON; in the terminal one readable line per record is easier to follow. */
+function formatChildLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    if (typeof record.msg !== 'string') return line;
+    const level = levelNames[Number(record.level)] ?? 'INFO';
+    const extra = Object.fromEntries(Object.entries(record).filter(([key]) => !hiddenFields.has(key)));
+    const err = record.err as { stack?: string; message?: string } | undefined;
+    const parts = [level.padEnd(5), record.msg, Object.keys(extra).length > 0 ? JSON.stringify(extra) : ''];
+    const text = parts.filter((part) => part !== '').join(' ');
+    return err ? `${text}\n${err.stack ?? err.message ?? ''}` : text;
+  } catch {
+    return line;
+  }
+}
+
+class SupervisedComponent {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private crashes: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly index: number,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly giveUp: (reason: string) => void,
+  ) {}
+
+  start(): void {
+    // Its own process group: Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+      cwd: repositoryRoot,
+      env: this.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const label = prefix(this.name, this.index);
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        process.stdout.write(`${formatChildLine(line).split('\n').map((part) => `${label}${part}`).join('\n')}\n`);
+      });
+    }
+    this.exited = new Promise((resolveExit) => {
+      child.once('error', (error) => {
+        say(`${this.name} could not be started: ${error.message}`);
+      });
+      child.once('close', (code, signal) => {
+        resolveExit();
+        if (this.child === child) this.child = undefined;
+        if (!this.stopping) this.onUnexpectedExit(code, signal);
+      });
+    });
+  }
+
+  private onUnexpectedExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((time) => now - time < CRASH_WINDOW_MS), now];
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (this.crashes.length >= MAX_CRASHES_IN_WINDOW) {
+      this.giveUp(`${this.name} exited ${this.crashes.length} times within a minute (last: ${how}); giving up`);
+      return;
+    }
+    const wait = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** (this.crashes.length - 1));
+    say(`${this.name} exited unexpectedly (${how}); restarting in ${wait / 1000}s`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopping) this.start();
+    }, wait);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGTERM');
+    if (!(await settlesWithin(this.exited, graceMs))) {
+      say(`${this.name} did not stop within ${Math.round(graceMs / 1000)}s; killing it`);
+      signalGroup(pid, 'SIGKILL');
+      await settlesWithin(this.exited, 5_000);
+    }
+  }
+
+  kill(): void {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    if (this.child?.pid !== undefined) signalGroup(this.child.pid, 'SIGKILL');
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+interface DevServer {
+  name: string;
+  stop(): Promise<void>;
+  exited: ExitWatch;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  let settings: DevStackSettings;
+  try {
+    config = loadConfig();
+    settings = parseDevStackSettings();
+  } catch (error) {
+    fail(error instanceof ConfigurationError || error instanceof DevStackSettingsError ? error.message : String(error));
+  }
+
+  const runTemporal = !process.env.TEMPORAL_ADDRESS;
+  const runRabbit = !process.env.AMQP_URL;
+  const claims: PortClaim[] = [
+    { port: config.PORT, what: 'API', variable: 'PORT' },
+    { port: config.PAYMENT_PROVIDER_PORT, what: 'payment provider', variable: 'PAYMENT_PROVIDER_PORT' },
+    { port: config.INVENTORY_PORT, what: 'inventory', variable: 'INVENTORY_PORT' },
+    { port: config.NOTIFICATIONS_PORT, what: 'notifications', variable: 'NOTIFICATIONS_PORT' },
+  ];
+  if (runTemporal) {
+    claims.push({ port: settings.TEMPORAL_PORT, what: 'Temporal dev server', variable: 'TEMPORAL_PORT, or TEMPORAL_ADDRESS to use a running server' });
+    claims.push({ port: settings.TEMPORAL_UI_PORT, what: 'Temporal web UI', variable: 'TEMPORAL_UI_PORT' });
+  }
+  if (runRabbit) {
+    claims.push({ port: settings.RABBITMQ_PORT, what: 'RabbitMQ', variable: 'RABBITMQ_PORT, or AMQP_URL to use a running server' });
+    claims.push({ port: settings.RABBITMQ_MANAGEMENT_PORT, what: 'RabbitMQ management UI', variable: 'RABBITMQ_MANAGEMENT_PORT' });
+  }
+  try {
+    await assertPortsFree(claims);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+
+  const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
+  const servers: DevServer[] = [];
+  const components: SupervisedComponent[] = [];
+  let stopping: Promise<void> | undefined;
+  let startingServers: Promise<unknown> = Promise.resolve();
+
+  const shutdown = (exitCode: number, reason: string) => {
+    if (stopping) return stopping;
+    say(`${reason}: stopping the stack`);
+    stopping = (async () => {
+      const grace = config.WORKER_SHUTDOWN_GRACE + EXTRA_STOP_GRACE_MS;
+      await startingServers;
+      for (const component of [...components].reverse()) {
+        await component.stop(grace);
+        say(`${component.name} stopped`);
+      }
+      await Promise.allSettled(
+        servers.map(async (server) => {
+          await server.stop();
+          say(`${server.name} stopped`);
+        }),
+      );
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+
+  let firstSignalAt: number | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      // One Ctrl-C arrives twice: from the terminal and relayed by the tsx (and npm) wrappers around us.
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
+      if (firstSignalAt !== undefined) {
+        say(`second ${signal}: killing everything now`);
+        for (const component of components) component.kill();
+        void Promise.allSettled(servers.map((server) => server.stop())).finally(() => process.exit(130));
+        return;
+      }
+      firstSignalAt = Date.now();
+      void shutdown(0, signal);
+    });
+  }
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUiUrl = config.TEMPORAL_UI_URL;
+  let amqpUrl = config.AMQP_URL;
+  let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrl.replace(/^amqps?:/, 'http:')).hostname}:15672`;
+
+  const starting = Promise.allSettled([
+    runTemporal ? startTemporal(settings, dataDir) : Promise.resolve(undefined),
+    runRabbit ? startRabbit(settings, dataDir) : Promise.resolve(undefined),
+  ]).then((results) => {
+    // Recorded as soon as they are up, so a Ctrl-C during start-up still stops them.
+    const [temporalResult, rabbitResult] = results;
+    if (temporalResult.status === 'fulfilled' && temporalResult.value) {
+      servers.push({ name: 'Temporal dev server', stop: temporalResult.value.stop, exited: temporalResult.value.exited });
+      temporalAddress = temporalResult.value.address;
+      temporalUiUrl = temporalResult.value.uiUrl;
+    }
+    if (rabbitResult.status === 'fulfilled' && rabbitResult.value) {
+      servers.push({ name: 'RabbitMQ', stop: rabbitResult.value.stop, exited: rabbitResult.value.exited });
+      amqpUrl = rabbitResult.value.url;
+      managementUrl = rabbitResult.value.managementUrl;
+    }
+    return results;
+  });
+  startingServers = starting;
+  const started = await starting;
+  const failures = started.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    for (const failure of failures) say(failure instanceof Error ? failure.message : String(failure));
+    await shutdown(1, 'could not start the dev servers');
+    return;
+  }
+  if (stopping) return;
+
+  for (const server of servers) {
+    void server.exited.then(({ code, signal }) => {
+      void shutdown(1, `${server.name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+    });
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: temporalUiUrl,
+    AMQP_URL: amqpUrl,
+    DATA_DIR: config.DATA_DIR === ':memory:' ? config.DATA_DIR : dataDir,
+    // A component reaches another by URL; unless told otherwise that is where npm start runs it.
+    PAYMENT_PROVIDER_URL: process.env.PAYMENT_PROVIDER_URL || `http://127.0.0.1:${config.PAYMENT_PROVIDER_PORT}`,
+    INVENTORY_URL: process.env.INVENTORY_URL || `http://127.0.0.1:${config.INVENTORY_PORT}`,
+    NOTIFICATIONS_URL: process.env.NOTIFICATIONS_URL || `http://127.0.0.1:${config.NOTIFICATIONS_PORT}`,
+  };
+  COMPONENTS.forEach(({ name, entry }, index) => {
+    const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason));
+    components.push(component);
+    component.start();
+  });
+
+  const apiUrl = `http://127.0.0.1:${config.PORT}`;
+  await waitForApi(apiUrl, () => stopping !== undefined);
+  if (stopping) return;
+  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+class DevStackSettingsError extends Error {
+  override readonly name = 'DevStackSettingsError';
+}
+
+function parseDevStackSettings(): DevStackSettings {
+  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = devStackSettings.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new DevStackSettingsError(
+    `Invalid dev stack settings:\n${parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`).join('\n')}`,
+  );
+}
+
+async function startTemporal(settings: DevStackSettings, dataDir: string): Promise<TemporalDevServer> {
+  const cliPath = await locateTemporalCli(terminalLog);
+  return startTemporalDevServer({
+    cliPath,
+    port: settings.TEMPORAL_PORT,
+    uiPort: settings.TEMPORAL_UI_PORT,
+    dbFile: join(dataDir, 'temporal', 'temporal.db'),
+    log: terminalLog,
+  });
+}
+
+async function startRabbit(settings: DevStackSettings, dataDir: string): Promise<RabbitNode> {
+  return startRabbitNode({
+    dataDir: join(dataDir, 'rabbitmq'),
+    port: settings.RABBITMQ_PORT,
+    managementPort: settings.RABBITMQ_MANAGEMENT_PORT,
+    // Fixed, so the node finds its queues again on the next start (RabbitMQ keys its database by node name).
+    nodeName: 'ensemble@localhost',
+    distPort: await findFreePort(),
+    log: terminalLog,
+  });
+}
+
+/** Polls GET /health until the API answers; the API may restart meanwhile, so this keeps trying until the stack stops. */
+async function waitForApi(apiUrl: string, stopped: () => boolean): Promise<void> {
+  const hintAfter = Date.now() + 120_000;
+  let hinted = false;
+  while (!stopped()) {
+    try {
+      const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (!hinted && Date.now() > hintAfter) {
+      say(`the API has not answered ${apiUrl}/health for 2 minutes; see its output above`);
+      hinted = true;
+    }
+    await delay(500);
+  }
+}
+
+function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string }): void {
+  const lines = [
+    '',
+    'Ensemble is running. Ctrl-C stops everything.',
+    '',
+    `  API                     ${urls.apiUrl}   (OpenAPI: ${urls.apiUrl}/openapi.json)`,
+    `  Temporal web UI         ${urls.temporalUiUrl}/namespaces/${urls.namespace}/workflows`,
+    `  RabbitMQ management UI  ${urls.managementUrl}   (guest / guest)`,
+    '',
+    '  Orders by status with the Temporal CLI:',
+    `    temporal workflow list${/^(127\.0\.0\.1|localhost):7233$/.test(urls.temporalAddress) ? '' : ` --address ${urls.temporalAddress}`} --query 'OrderStatus="CONFIRMED"'`,
+    '',
+  ];
+  for (const line of lines) say(line);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

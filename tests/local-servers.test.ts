@@ -1,0 +1,80 @@
+// The local-server helpers where a user sees failures: busy ports, a missing Temporal CLI, and the servers tests run on.
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { assertPortsFree, findFreePort, PortsInUseError } from '../scripts/local-servers/ports.js';
+import { locateTemporalCli } from '../scripts/local-servers/temporal-cli.js';
+
+const run = promisify(execFile);
+
+describe('port checks before starting the stack', () => {
+  let blocker: Server | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+    blocker = undefined;
+  });
+
+  it('names the busy port, what wanted it and the variable that moves it', async () => {
+    blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port)));
+
+    const failure = await assertPortsFree([
+      { port: await findFreePort(), what: 'payment provider', variable: 'PAYMENT_PROVIDER_PORT' },
+      { port, what: 'API', variable: 'PORT' },
+    ]).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(PortsInUseError);
+    expect((failure as Error).message).toBe(`Port ${port} (API, set PORT) is already in use`);
+  });
+
+  it('passes when every port is free', async () => {
+    await expect(assertPortsFree([{ port: await findFreePort(), what: 'API', variable: 'PORT' }])).resolves.toBeUndefined();
+  });
+});
+
+describe('the Temporal CLI', () => {
+  it('is found (or installed) and runs', async () => {
+    const cli = await locateTemporalCli();
+    const { stdout } = await run(cli, ['--version']);
+    expect(stdout).toMatch(/^temporal version \d+\.\d+\.\d+/);
+  });
+});
+
+describe('the servers the global setup provides', () => {
+  const infrastructure = inject('infrastructure');
+
+  it('serves Temporal with the order search attributes registered', async () => {
+    const connection = await Connection.connect({ address: infrastructure.temporalAddress });
+    try {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['OrderStatus', 'CustomerId', 'OrderTotal']));
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('serves RabbitMQ with the management API reachable as guest', async () => {
+    const connection = await amqp.connect(infrastructure.amqpUrl);
+    await connection.close();
+    const management = new URL(infrastructure.amqpManagementUrl);
+    const response = await fetch(`${management.origin}/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}` },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it.skipIf(!infrastructure.postgresUrl)('serves PostgreSQL to the admin URL', async () => {
+    const client = new pg.Client({ connectionString: infrastructure.postgresUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ answer: number }>('SELECT 1 AS answer');
+      expect(rows[0]?.answer).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+});
