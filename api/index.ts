@@ -1,0 +1,81 @@
+// API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import type { Config } from '../platform/config.js';
+import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
+import type { Logger } from '../platform/logger.js';
+import { connectBroker } from '../platform/messaging/broker.js';
+import { createEventPublisher } from '../platform/messaging/publisher.js';
+import { openDatabase } from '../platform/store/database.js';
+import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
+import { startCatalogReplica } from '../event-handlers/catalog-replica/index.js';
+import { createApp } from './app.js';
+import { createIdempotencyStore } from './idempotency-store.js';
+import { pingTemporal } from './orders.js';
+
+export const API_COMPONENT = 'api';
+
+export interface RunningApi extends Stoppable {
+  /** Where the API listens, e.g. http://127.0.0.1:3000 (the real port when PORT=0). */
+  url: string;
+}
+
+export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+  const resources = new ResourceStack(log);
+  try {
+    const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    resources.push('database', () => db.close());
+    const idempotency = await createIdempotencyStore(db);
+
+    const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT);
+    resources.push('broker', () => broker.close());
+    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    resources.push('publisher', () => publisher.close());
+    const replica = await startCatalogReplica({ host: API_COMPONENT, config, log, db, broker, publisher });
+    resources.push('catalog replica', () => replica.stop());
+
+    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+    resources.push('temporal connection', () => temporal.connection.close());
+    // Orders are started with CustomerId and listed by the order attributes; the worker registers them too, whoever is first.
+    await ensureSearchAttributes(temporal).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not make sure the order search attributes exist; listing orders may fail'),
+    );
+
+    const app = createApp({
+      config,
+      log,
+      temporal,
+      idempotency,
+      catalog: replica.store,
+      readiness: [
+        { component: 'temporal', check: (timeoutMs) => pingTemporal(temporal, timeoutMs) },
+        {
+          component: 'rabbitmq',
+          check: async () => {
+            if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
+          },
+        },
+        { component: 'store', check: () => idempotency.ping() },
+      ],
+    });
+
+    const server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Pushed last so it stops first: no new requests, in-flight ones finish, and only then do their dependencies close.
+    resources.push('http server', () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+    );
+    log.info({ url, store: db.kind, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'api started');
+    return { url, stop: () => resources.stop() };
+  } catch (error) {
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+}

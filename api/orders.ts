@@ -1,0 +1,195 @@
+// The API's side of the order workflow: one Temporal call per route (start with update, query, cancel update, visibility list).
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import {
+  CART_VERIFIED_UPDATE_ID,
+  ORDER_WORKFLOW_TYPE,
+  OrderStatus,
+  cancelOrderUpdate,
+  cartVerifiedUpdate,
+  orderIdFromWorkflowId,
+  orderStateQuery,
+  orderWorkflowId,
+  type OrderInput,
+  type OrderState,
+} from '../workflows/contract.js';
+import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+import { CannotCancelError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from './errors.js';
+
+/** How long each kind of call may take before the client is told to retry (503). */
+export interface OrderCallTimeouts {
+  /** Start + cart verification; generous because a worker may be picking up after a restart. @default 30s */
+  placeMs: number;
+  /** Query, cancel and list. @default 10s */
+  readMs: number;
+}
+
+export const defaultOrderCallTimeouts: OrderCallTimeouts = { placeMs: 30_000, readMs: 10_000 };
+
+export interface OrderSummaryData {
+  orderId: string;
+  status: OrderStatus;
+  customerId: string;
+  total: number;
+  createdAt: string;
+}
+
+export interface OrderPage {
+  orders: OrderSummaryData[];
+  /** Opaque Temporal page token; undefined on the last page. */
+  nextPageToken?: Uint8Array;
+}
+
+export interface OrderGateway {
+  /** Starts the order workflow (or attaches to it) and waits for cart verification. */
+  placeOrder(input: OrderInput): Promise<OrderState>;
+  getOrder(orderId: string): Promise<OrderState>;
+  cancelOrder(orderId: string): Promise<OrderState>;
+  listOrders(filter: { customerId?: string; status?: OrderStatus; limit: number; pageToken?: Uint8Array }): Promise<OrderPage>;
+  /** Cheap round trip to the Temporal server, for readiness. */
+  ping(timeoutMs: number): Promise<void>;
+}
+
+const orderStatuses = new Set<string>(Object.values(OrderStatus));
+
+/** Visibility queries take string literals; backslash-escaping keeps a customer id from changing the query. */
+const literal = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+/** gRPC status codes (from the gRPC spec; @grpc/grpc-js is only a transitive dependency here). */
+const grpcStatus = { UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+
+function grpcCode(error: unknown): number | undefined {
+  if (isGrpcServiceError(error)) return error.code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isGrpcServiceError(cause) ? cause.code : undefined;
+}
+
+/** Failures that mean "Temporal (or a worker) is not answering right now": the client should retry later. */
+function unavailable(error: unknown, what: string): ServiceUnavailableError | undefined {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ServiceUnavailableError(`${what}: the order workflow did not answer in time; retry later`);
+  }
+  const code = grpcCode(error);
+  if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.DEADLINE_EXCEEDED || code === grpcStatus.RESOURCE_EXHAUSTED) {
+    return new ServiceUnavailableError(`${what}: Temporal is not reachable; retry later`);
+  }
+  return undefined;
+}
+
+/** One cheap round trip to the Temporal server, bounded by a gRPC deadline. */
+export async function pingTemporal(client: Client, timeoutMs: number): Promise<void> {
+  await client.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+}
+
+export function createOrderGateway(client: Client, taskQueue: string, timeouts: OrderCallTimeouts = defaultOrderCallTimeouts): OrderGateway {
+  const namespace = client.options.namespace;
+  const within = <T>(ms: number, call: () => Promise<T>) => client.withDeadline(Date.now() + ms, call);
+  const handle = (orderId: string) => client.workflow.getHandle(orderWorkflowId(orderId));
+
+  const getOrder = async (orderId: string): Promise<OrderState> => {
+    try {
+      return await within(timeouts.readMs, () => handle(orderId).query(orderStateQuery));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(`Order ${orderId} not found`);
+      throw unavailable(error, `Reading order ${orderId}`) ?? error;
+    }
+  };
+
+  return {
+    async placeOrder(input) {
+      const workflowId = orderWorkflowId(input.orderId);
+      try {
+        return await within(timeouts.placeMs, () =>
+          client.workflow.executeUpdateWithStart(cartVerifiedUpdate, {
+            updateId: CART_VERIFIED_UPDATE_ID,
+            startWorkflowOperation: new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
+              workflowId,
+              taskQueue,
+              args: [input],
+              // A retried request (same Idempotency-Key, same order id) attaches to the running workflow and its update...
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              // ...and never starts a second run of an order that already ended.
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              // Known at start; status and total are the workflow's to keep current.
+              typedSearchAttributes: [{ key: CustomerIdAttribute, value: input.customerId }],
+            }),
+          }),
+        );
+      } catch (error) {
+        // The order already ended and its update is gone from reach: its final state still answers the retry.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return getOrder(input.orderId);
+        throw unavailable(error, 'Placing the order') ?? error;
+      }
+    },
+
+    getOrder,
+
+    async cancelOrder(orderId) {
+      try {
+        return await within(timeouts.readMs, () => handle(orderId).executeUpdate(cancelOrderUpdate));
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'CannotCancel') {
+          throw new CannotCancelError(orderId, error.cause.message);
+        }
+        if (error instanceof WorkflowNotFoundError) {
+          // The server says "not found" both for no such order and for an order whose workflow has completed.
+          const state = await getOrder(orderId);
+          throw new CannotCancelError(orderId, `order is ${state.status}`);
+        }
+        throw unavailable(error, `Cancelling order ${orderId}`) ?? error;
+      }
+    },
+
+    async listOrders({ customerId, status, limit, pageToken }) {
+      const clauses = [`WorkflowType = ${literal(ORDER_WORKFLOW_TYPE)}`];
+      if (customerId !== undefined) clauses.push(`CustomerId = ${literal(customerId)}`);
+      // Orders still in cart verification have no status yet; their POST has not answered, so they are not listed.
+      clauses.push(status !== undefined ? `OrderStatus = ${literal(status)}` : 'OrderStatus IS NOT NULL');
+      let response;
+      try {
+        response = await within(timeouts.readMs, () =>
+          client.workflowService.listWorkflowExecutions({
+            namespace,
+            pageSize: limit,
+            nextPageToken: pageToken,
+            query: clauses.join(' AND '),
+          }),
+        );
+      } catch (error) {
+        const code = grpcCode(error);
+        // The server cannot tell us more than "bad token" (INVALID_ARGUMENT, or UNKNOWN on the SQL visibility store).
+        if (pageToken && (code === grpcStatus.INVALID_ARGUMENT || code === grpcStatus.UNKNOWN)) {
+          throw new ValidationFailedError([{ path: 'cursor', message: 'cursor is not valid' }], 'request query');
+        }
+        throw unavailable(error, 'Listing orders') ?? error;
+      }
+
+      const orders: OrderSummaryData[] = [];
+      for (const execution of response.executions) {
+        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+        const orderStatus = attributes.get(OrderStatusAttribute);
+        if (orderStatus === undefined || !orderStatuses.has(orderStatus)) continue;
+        const startSeconds = Number(execution.startTime?.seconds ?? 0);
+        const startNanos = execution.startTime?.nanos ?? 0;
+        orders.push({
+          orderId: orderIdFromWorkflowId(execution.execution?.workflowId ?? ''),
+          status: orderStatus as OrderStatus,
+          customerId: attributes.get(CustomerIdAttribute) ?? '',
+          total: attributes.get(OrderTotalAttribute) ?? 0,
+          createdAt: new Date(startSeconds * 1000 + Math.floor(startNanos / 1e6)).toISOString(),
+        });
+      }
+      const token = response.nextPageToken;
+      return { orders, ...(token && token.length > 0 ? { nextPageToken: token } : {}) };
+    },
+
+    ping: (timeoutMs) => pingTemporal(client, timeoutMs),
+  };
+}

@@ -1,0 +1,83 @@
+// Shared set-up for the API tests: a real API on port 0 against the test servers, and a worker running the stand-in workflow.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { startApi, type RunningApi } from '../api/index.js';
+import type { Infrastructure } from './support/infrastructure.js';
+
+/** A port nothing listens on: connections are refused at once. */
+export const NOWHERE = 'http://127.0.0.1:9';
+
+export function testConfig(infrastructure: Infrastructure, overrides: Record<string, string> = {}): Config {
+  const suffix = randomUUID().slice(0, 8);
+  return loadConfig({
+    PORT: '0',
+    DATA_DIR: ':memory:',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+    TEMPORAL_UI_URL: infrastructure.temporalUiUrl,
+    TEMPORAL_TASK_QUEUE: `api-test-${suffix}`,
+    AMQP_URL: infrastructure.amqpUrl,
+    EVENTS_EXCHANGE: `api-test-${suffix}.events`,
+    INVENTORY_URL: NOWHERE,
+    NOTIFICATIONS_URL: NOWHERE,
+    ...overrides,
+  });
+}
+
+export async function startTestApi(config: Config): Promise<RunningApi> {
+  return startApi(config, createLogger('api', config.LOG_LEVEL));
+}
+
+export interface TestWorker {
+  stop(): Promise<void>;
+}
+
+/** Runs tests/api-test-workflow.ts as `orderWorkflow` on the given task queue. */
+export async function startTestWorker(temporalAddress: string, taskQueue: string): Promise<TestWorker> {
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: fileURLToPath(new URL('./api-test-workflow.ts', import.meta.url)),
+    bundlerOptions: { logger: { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined } },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** A body POST /orders accepts. */
+export function validOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customerId: `cust-${randomUUID().slice(0, 8)}`,
+    email: 'ada@example.com',
+    items: [{ sku: 'MUG-001', quantity: 2 }],
+    paymentToken: 'tok_visa',
+    shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+    ...overrides,
+  };
+}
+
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
