@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { startConsumer } from '../../platform/messaging/consumer.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
+import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
@@ -17,14 +18,8 @@ import { createInventoryApp } from './http.js';
 import { INVENTORY_SCHEMA, inventoryMigrations } from './store.js';
 
 export const INVENTORY_COMPONENT = 'inventory';
-const DEFAULT_EXCHANGE = 'ensemble.events';
-
-/**
- * The queue is 'inventory' on the standard exchange; on any other exchange (a test run, a second stack on one broker)
- * it is prefixed with that exchange, so two stacks never consume each other's events from a shared queue.
- */
-export const inventoryQueueName = (exchange: string) =>
-  exchange === DEFAULT_EXCHANGE ? INVENTORY_COMPONENT : `${exchange}.${INVENTORY_COMPONENT}`;
+/** 'inventory' on the standard exchange, prefixed with the exchange otherwise (see consumerQueueName). */
+export const inventoryQueueName = (exchange: string) => consumerQueueName(exchange, INVENTORY_COMPONENT);
 
 export interface RunningInventory extends Stoppable {
   /** Where the HTTP surface listens, e.g. http://127.0.0.1:3200. */
@@ -53,7 +48,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
       queue,
       exchange: config.EVENTS_EXCHANGE,
       bindings: inventoryBindings,
-      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, relay.wake),
+      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, () => relay.wake()),
       prefetch: config.CONSUMER_PREFETCH,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
       retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
@@ -63,7 +58,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const server = createServer(createInventoryApp({ db, log, afterCommit: relay.wake }));
+    const server = createServer(createInventoryApp({ db, log, afterCommit: () => relay.wake() }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.INVENTORY_PORT, '127.0.0.1', () => resolve());

@@ -1,0 +1,102 @@
+// Hands stored notifications to their channel after commit: SMTP when configured, the log otherwise; a few attempts, then marked failed.
+import nodemailer from 'nodemailer';
+import type { Logger } from '../../platform/logger.js';
+import type { Database } from '../../platform/store/database.js';
+import { claimDueNotifications, markAttemptFailed, markDelivered, type NotificationRow } from './store.js';
+
+/** A mail server that keeps refusing is reported and given up on, not retried forever. */
+export const MAX_DELIVERY_ATTEMPTS = 3;
+/** Wait before attempt 2, 3, …; the last value repeats. */
+export const DELIVERY_RETRY_DELAYS_MS = [10_000, 60_000] as const;
+/** How long a claimed notification is kept from other instances while it is being sent. */
+const DELIVERY_LEASE_MS = 120_000;
+const BATCH_SIZE = 20;
+
+export interface DeliveryOptions {
+  db: Database;
+  log: Logger;
+  /** smtp:// or smtps:// URL; without it notifications are written to the log instead of sent. */
+  smtpUrl?: string;
+  from: string;
+  pollIntervalMs: number;
+}
+
+export interface Delivery {
+  readonly mode: 'smtp' | 'log';
+  /** Deliver now instead of at the next poll (called after a transaction stored a notification). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startDelivery(options: DeliveryOptions): Delivery {
+  const { db, log, from, pollIntervalMs } = options;
+  const transport = options.smtpUrl
+    ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
+    : undefined;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const deliver = async (notification: NotificationRow) => {
+    const about = { notificationId: notification.id, orderId: notification.order_id, type: notification.type, to: notification.recipient };
+    if (!transport) {
+      log.info({ ...about, subject: notification.subject, body: notification.body }, 'notification logged (no SMTP configured)');
+      await markDelivered(db, notification.id, 'logged');
+      return;
+    }
+    try {
+      await transport.sendMail({ from, to: notification.recipient, subject: notification.subject, text: notification.body });
+      await markDelivered(db, notification.id, 'sent');
+      log.info(about, 'notification sent');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (notification.attempts >= MAX_DELIVERY_ATTEMPTS) {
+        log.error({ ...about, err: error, attempts: notification.attempts }, 'notification could not be sent; giving up');
+        await markAttemptFailed(db, notification.id, reason, undefined);
+      } else {
+        const retryInMs = DELIVERY_RETRY_DELAYS_MS[Math.min(notification.attempts - 1, DELIVERY_RETRY_DELAYS_MS.length - 1)]!;
+        log.warn({ ...about, err: error, attempts: notification.attempts, retryInMs }, 'notification could not be sent; will retry');
+        await markAttemptFailed(db, notification.id, reason, retryInMs);
+      }
+    }
+  };
+
+  const drain = async () => {
+    do {
+      again = false;
+      try {
+        while (!stopped) {
+          const due = await db.transaction((tx) => claimDueNotifications(tx, BATCH_SIZE, DELIVERY_LEASE_MS));
+          for (const notification of due) await deliver(notification);
+          if (due.length < BATCH_SIZE) break;
+        }
+      } catch (error) {
+        log.warn({ err: error }, 'notification delivery failed; will retry');
+      }
+    } while (again && !stopped);
+  };
+
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain().finally(() => (running = undefined));
+  };
+
+  const timer = setInterval(wake, pollIntervalMs);
+  timer.unref();
+  wake();
+
+  return {
+    mode: transport ? 'smtp' : 'log',
+    wake,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      transport?.close();
+    },
+  };
+}

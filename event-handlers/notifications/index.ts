@@ -1,0 +1,72 @@
+// Notifications wiring: store, broker, the event consumer, the delivery loop and the HTTP read surface, started and stopped in order.
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import type { Config } from '../../platform/config.js';
+import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
+import type { Logger } from '../../platform/logger.js';
+import { connectBroker } from '../../platform/messaging/broker.js';
+import { startConsumer } from '../../platform/messaging/consumer.js';
+import { transactional } from '../../platform/messaging/inbox-outbox.js';
+import { consumerQueueName } from '../../platform/messaging/topology.js';
+import { openDatabase, type Database } from '../../platform/store/database.js';
+import { migrate } from '../../platform/store/migrations.js';
+import { startDelivery } from './delivery.js';
+import { handleNotificationEvent, notificationBindings } from './handlers.js';
+import { createNotificationsApp } from './http.js';
+import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from './store.js';
+
+export const NOTIFICATIONS_COMPONENT = 'notifications';
+/** 'notifications' on the standard exchange, prefixed with the exchange otherwise (see consumerQueueName). */
+export const notificationsQueueName = (exchange: string) => consumerQueueName(exchange, NOTIFICATIONS_COMPONENT);
+
+export interface RunningNotifications extends Stoppable {
+  /** Where the HTTP surface listens, e.g. http://127.0.0.1:3300. */
+  url: string;
+  queue: string;
+  db: Database;
+}
+
+export async function startNotifications(config: Config, log: Logger): Promise<RunningNotifications> {
+  const resources = new ResourceStack(log);
+  try {
+    const db = await openDatabase({ component: NOTIFICATIONS_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    resources.push('database', () => db.close());
+    await migrate(db, NOTIFICATIONS_SCHEMA, notificationsMigrations);
+
+    const delivery = startDelivery({ db, log, smtpUrl: config.SMTP_URL, from: config.NOTIFICATIONS_FROM, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
+    resources.push('delivery', () => delivery.stop());
+
+    const broker = await connectBroker(config.AMQP_URL, log, NOTIFICATIONS_COMPONENT);
+    resources.push('broker', () => broker.close());
+    const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
+    const consumer = startConsumer(broker, log, {
+      queue,
+      exchange: config.EVENTS_EXCHANGE,
+      bindings: notificationBindings,
+      handler: transactional(db, NOTIFICATIONS_SCHEMA, handleNotificationEvent, () => delivery.wake()),
+      prefetch: config.CONSUMER_PREFETCH,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+    });
+
+    resources.push('consumer', () => consumer.stop());
+    await consumer.ready();
+
+    const server = createServer(createNotificationsApp({ db, log }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.NOTIFICATIONS_PORT, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    resources.push('http server', () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeIdleConnections();
+    }));
+    log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind, delivery: delivery.mode }, 'notifications started');
+    return { url, queue, db, stop: () => resources.stop() };
+  } catch (error) {
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,136 @@
+// Notifications' store: the customer contact copies fed by order.placed, and the notification log with each delivery's status.
+import { inboxOutboxMigration } from '../../platform/messaging/inbox-outbox.js';
+import type { Queryable } from '../../platform/store/database.js';
+import type { Migration } from '../../platform/store/migrations.js';
+
+export const NOTIFICATIONS_SCHEMA = 'notifications';
+const schema = NOTIFICATIONS_SCHEMA;
+
+export const notificationTypes = ['ORDER_PLACED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED', 'PAYMENT_DECLINED'] as const;
+export type NotificationType = (typeof notificationTypes)[number];
+
+/** pending: stored, not yet handed to the channel; logged: no SMTP configured, written to the log; sent: accepted by SMTP; failed: gave up. */
+export type DeliveryStatus = 'pending' | 'logged' | 'sent' | 'failed';
+
+export const notificationsMigrations: Migration[] = [
+  // The outbox is unused today; it is there so that a future event from this component commits with its state.
+  inboxOutboxMigration,
+  {
+    id: '001_contacts_and_notifications',
+    sql: `
+      CREATE TABLE IF NOT EXISTS {schema}.contacts (
+        order_id text PRIMARY KEY,
+        customer_id text NOT NULL,
+        email text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS {schema}.notifications (
+        id text PRIMARY KEY,
+        order_id text NOT NULL,
+        type text NOT NULL CHECK (type IN ('ORDER_PLACED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED', 'PAYMENT_DECLINED')),
+        channel text NOT NULL,
+        recipient text NOT NULL,
+        subject text NOT NULL,
+        body text NOT NULL,
+        delivery text NOT NULL DEFAULT 'pending' CHECK (delivery IN ('pending', 'logged', 'sent', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz,
+        CONSTRAINT one_notification_per_order_and_type UNIQUE (order_id, type)
+      );
+      CREATE INDEX IF NOT EXISTS notifications_pending ON {schema}.notifications (next_attempt_at) WHERE delivery = 'pending';
+    `,
+  },
+];
+
+export interface Contact {
+  order_id: string;
+  customer_id: string;
+  email: string;
+}
+
+export interface NotificationRow {
+  id: string;
+  order_id: string;
+  type: NotificationType;
+  channel: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  delivery: DeliveryStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date | string;
+  sent_at: Date | string | null;
+}
+
+const notificationColumns = 'id, order_id, type, channel, recipient, subject, body, delivery, attempts, last_error, created_at, sent_at';
+
+export async function saveContact(tx: Queryable, contact: Contact): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${schema}.contacts (order_id, customer_id, email) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING`,
+    [contact.order_id, contact.customer_id, contact.email],
+  );
+}
+
+export async function findContact(tx: Queryable, orderId: string): Promise<Contact | undefined> {
+  const { rows } = await tx.query<Contact>(`SELECT order_id, customer_id, email FROM ${schema}.contacts WHERE order_id = $1`, [orderId]);
+  return rows[0];
+}
+
+/** Stores a notification once per (order, type); false when that customer was already told. */
+export async function insertNotification(
+  tx: Queryable,
+  notification: Pick<NotificationRow, 'id' | 'order_id' | 'type' | 'channel' | 'recipient' | 'subject' | 'body'>,
+): Promise<boolean> {
+  const result = await tx.query(
+    `INSERT INTO ${schema}.notifications (id, order_id, type, channel, recipient, subject, body)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, type) DO NOTHING`,
+    [notification.id, notification.order_id, notification.type, notification.channel, notification.recipient, notification.subject, notification.body],
+  );
+  return result.rowCount === 1;
+}
+
+export async function listNotifications(db: Queryable, orderId: string): Promise<NotificationRow[]> {
+  const { rows } = await db.query<NotificationRow>(
+    `SELECT ${notificationColumns} FROM ${schema}.notifications WHERE order_id = $1 ORDER BY created_at, id`,
+    [orderId],
+  );
+  return rows;
+}
+
+/**
+ * Claims due pending notifications for one delivery attempt. The lease (next_attempt_at pushed ahead) keeps other
+ * instances off them while the send happens outside any transaction; a crash mid-send means a retry after the lease.
+ */
+export async function claimDueNotifications(tx: Queryable, limit: number, leaseMs: number): Promise<NotificationRow[]> {
+  const { rows } = await tx.query<NotificationRow>(
+    `UPDATE ${schema}.notifications
+        SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+      WHERE id IN (
+        SELECT id FROM ${schema}.notifications
+         WHERE delivery = 'pending' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING ${notificationColumns}`,
+    [limit, leaseMs],
+  );
+  return rows;
+}
+
+export async function markDelivered(db: Queryable, id: string, delivery: 'logged' | 'sent'): Promise<void> {
+  await db.query(`UPDATE ${schema}.notifications SET delivery = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [id, delivery]);
+}
+
+/** Records a failed attempt: tried again after retryInMs, or given up (failed) when retryInMs is undefined. */
+export async function markAttemptFailed(db: Queryable, id: string, error: string, retryInMs: number | undefined): Promise<void> {
+  await db.query(
+    `UPDATE ${schema}.notifications
+        SET last_error = $2,
+            delivery = CASE WHEN $3::double precision IS NULL THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = now() + make_interval(secs => COALESCE($3::double precision, 0) / 1000)
+      WHERE id = $1`,
+    [id, error, retryInMs ?? null],
+  );
+}
