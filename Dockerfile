@@ -9,7 +9,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
+# npm runs scripts through /bin/sh, which is dash here: dash keeps itself between npm and tsx and dies on the SIGTERM npm
+# forwards, orphaning the component, so `docker stop` killed it without a graceful shutdown. bash execs the lone command,
+# so the signal reaches tsx, which hands it to the component.
 ENV NODE_ENV=production \
+    NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
 WORKDIR /app

@@ -28,6 +28,7 @@ interface Service {
   ports?: unknown[];
   volumes?: (string | { type?: string; source?: string })[];
   restart?: string;
+  init?: boolean;
 }
 
 interface ComposeFile {
@@ -275,6 +276,11 @@ describe('Dockerfile', () => {
     const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((match) => match[1]);
     expect(users.at(-1)).toBeDefined();
     expect(['root', '0']).not.toContain(users.at(-1));
+  });
+
+  it('lets SIGTERM reach the component through `npm run` (script shell that execs), for a graceful `docker stop`', () => {
+    expect(dockerfile).toMatch(/NPM_CONFIG_SCRIPT_SHELL=\/bin\/bash/);
+    for (const name of appServices) expect(service(name).init, `${name} runs under an init that forwards signals`).toBe(true);
   });
 
   it('has at run time everything the component scripts start with (tsx is a dependency, not a devDependency)', () => {
