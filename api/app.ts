@@ -59,7 +59,7 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'PUBLIC_URL'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT'>;
   log: Logger;
   temporal: Client;
   idempotency: IdempotencyStore;
@@ -224,7 +224,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       orderId = claim.orderId;
     }
 
-    const input: OrderInput = { orderId, ...body, createdAt: new Date().toISOString() };
+    const input: OrderInput = { orderId, ...body, createdAt: new Date().toISOString(), inventoryTimeoutMs: config.INVENTORY_TIMEOUT };
     const state = await orders.placeOrder(input);
     const response = placedResponse(orderId, state);
     if (key !== undefined) await idempotency.saveResponse(key, response);
