@@ -1,6 +1,6 @@
 // API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { serverUrl } from '../platform/http-server.js';
 import type { Config } from '../platform/config.js';
 import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
@@ -62,9 +62,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.PORT, '127.0.0.1', () => resolve());
+      server.listen(config.PORT, config.HOST, () => resolve());
     });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = serverUrl(server, config.HOST);
     // Pushed last so it stops first: no new requests, in-flight ones finish, and only then do their dependencies close.
     resources.push('http server', () =>
       new Promise<void>((resolve, reject) => {

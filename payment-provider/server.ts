@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { serverUrl } from '../platform/http-server.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { ResourceStack } from '../platform/lifecycle.js';
@@ -27,7 +27,6 @@ export interface PaymentProvider {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
 /** How long stop() lets in-flight requests finish before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
 
@@ -200,13 +199,12 @@ export async function startPaymentProvider(config: Config, log: Logger): Promise
       res.on('close', () => inFlight.delete(res));
       app(req, res);
     });
-    server.listen(config.PAYMENT_PROVIDER_PORT, HOST);
+    server.listen(config.PAYMENT_PROVIDER_PORT, config.HOST);
     // once() rejects if 'error' comes first (port taken), which fails the start.
     await once(server, 'listening');
     resources.push('http server', () => closeServer(server, inFlight, () => (stopping = true)));
 
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${HOST}:${port}`;
+    const url = serverUrl(server, config.HOST);
     log.info({ url, store: db.kind }, 'payment provider listening');
     return { url, stop: () => resources.stop() };
   } catch (error) {

@@ -20,6 +20,8 @@ const milliseconds = z.string().trim().regex(/^\d+(,\d+)*$/, 'expected comma-sep
 const environment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /** Bind address of every HTTP server; 0.0.0.0 inside containers. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_URL: url.optional(),
   PAYMENT_PROVIDER_PORT: port.default(3100),

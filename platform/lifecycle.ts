@@ -8,11 +8,11 @@ export interface Stoppable {
 
 /** Stops resources in reverse order of acquisition, reporting (not swallowing) failures. */
 export class ResourceStack implements Stoppable {
-  private readonly resources: { name: string; stop: () => Promise<unknown> | unknown }[] = [];
+  private readonly resources: { name: string; stop: () => unknown }[] = [];
 
   constructor(private readonly log?: Logger) {}
 
-  push(name: string, stop: () => Promise<unknown> | unknown): void {
+  push(name: string, stop: () => unknown): void {
     this.resources.push({ name, stop });
   }
 

@@ -83,7 +83,8 @@ export type CartVerification =
 export interface OrderState {
   orderId: string;
   status: OrderStatus;
-  reason?: CancellationReason | 'CART_INVALID' | string;
+  /** Why the order ended: a CancellationReason, CART_INVALID, or the processor's decline message. */
+  reason?: string;
   customerId: string;
   lines: OrderLine[];
   total: number;

@@ -1,6 +1,6 @@
 // Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { serverUrl } from '../../platform/http-server.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
@@ -61,9 +61,9 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     const server = createServer(createInventoryApp({ db, log, afterCommit: () => relay.wake() }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.INVENTORY_PORT, '127.0.0.1', () => resolve());
+      server.listen(config.INVENTORY_PORT, config.HOST, () => resolve());
     });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = serverUrl(server, config.HOST);
     resources.push('http server', () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeIdleConnections();

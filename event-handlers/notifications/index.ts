@@ -1,6 +1,6 @@
 // Notifications wiring: store, broker, the event consumer, the delivery loop and the HTTP read surface, started and stopped in order.
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { serverUrl } from '../../platform/http-server.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
@@ -56,9 +56,9 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const server = createServer(createNotificationsApp({ db, log }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.NOTIFICATIONS_PORT, '127.0.0.1', () => resolve());
+      server.listen(config.NOTIFICATIONS_PORT, config.HOST, () => resolve());
     });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = serverUrl(server, config.HOST);
     resources.push('http server', () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeIdleConnections();

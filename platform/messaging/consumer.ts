@@ -51,8 +51,8 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   });
 
   const settle = async (message: ConsumeMessage) => {
-    const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
-    const messageLog = log.child({ messageId: message.properties.messageId, type: message.fields.routingKey, attempt });
+    const attempt = Number(propertiesOf(message).headers?.[ATTEMPT_HEADER] ?? 1);
+    const messageLog = log.child({ messageId: propertiesOf(message).messageId, type: message.fields.routingKey, attempt });
     let event: IntegrationEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
@@ -93,14 +93,15 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   };
 
   const republish = async (message: ConsumeMessage, queue: string, headers: Record<string, unknown>) => {
+    const properties = propertiesOf(message);
     await channel.sendToQueue(queue, message.content, {
       persistent: true,
-      contentType: message.properties.contentType,
-      messageId: message.properties.messageId,
-      type: message.properties.type ?? message.fields.routingKey,
-      correlationId: message.properties.correlationId,
-      timestamp: message.properties.timestamp,
-      headers: { ...message.properties.headers, 'x-routing-key': message.fields.routingKey, ...headers },
+      contentType: properties.contentType,
+      messageId: properties.messageId,
+      type: properties.type ?? message.fields.routingKey,
+      correlationId: properties.correlationId,
+      timestamp: properties.timestamp,
+      headers: { ...properties.headers, 'x-routing-key': message.fields.routingKey, ...headers },
       timeout: options.confirmTimeoutMs,
     });
     channel.ack(message);
@@ -136,5 +137,17 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       await Promise.allSettled([...inFlight]);
       await channel.close();
     },
+  };
+}
+
+/** amqplib types message properties as `any`; these are the ones this consumer reads. */
+function propertiesOf(message: ConsumeMessage) {
+  return message.properties as {
+    contentType?: string;
+    messageId?: string;
+    type?: string;
+    correlationId?: string;
+    timestamp?: number;
+    headers?: Record<string, unknown>;
   };
 }

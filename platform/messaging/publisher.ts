@@ -1,5 +1,6 @@
 // Publishes integration events with publisher confirms: a publish resolves only once the broker has taken responsibility.
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { Message } from 'amqplib';
 import type { IntegrationEvent } from '../events/catalog.js';
 import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
@@ -36,8 +37,8 @@ export function createEventPublisher(broker: Broker, log: Logger, options: Publi
   const channel: ChannelWrapper = broker.createChannel('publisher', async (ch) => {
     await declareEventsExchange(ch, options.exchange);
     // With the alternate exchange in place nothing should come back; if it does, it is reported, never lost silently.
-    ch.on('return', (message) =>
-      log.error({ routingKey: message.fields.routingKey, messageId: message.properties.messageId }, 'event returned as unroutable'),
+    ch.on('return', (message: Message) =>
+      log.error({ routingKey: message.fields.routingKey, messageId: message.properties.messageId as unknown }, 'event returned as unroutable'),
     );
   });
   return {

@@ -25,7 +25,7 @@ export interface Database extends Queryable {
 // BIGINT/COUNT come back as strings from pg; every amount here fits in a JS number, so parse them as numbers.
 const pgTypes = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 class PostgresDatabase implements Database {

@@ -25,7 +25,6 @@ describe('workflow replay', () => {
   it('catches a non-deterministic change to the workflow', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./nondeterministic-change/index.ts', import.meta.url)),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
     });
     await expect(Worker.runReplayHistory({ workflowBundle: changed }, load('confirmed'), 'confirmed')).rejects.toBeInstanceOf(DeterminismViolationError);
   });

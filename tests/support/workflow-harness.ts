@@ -70,10 +70,10 @@ export class ScriptedActivities {
       },
       publishEvent: async (input) => {
         this.calls.push(`publish:${input.type}`);
-        this.published.push(input as PublishEventInput);
+        this.published.push(input);
         for (const waiter of this.publishWaiters.filter((w) => w.type === input.type)) waiter.resolve();
       },
-    } as OrderActivities;
+    };
   }
 
   /** Resolves once the workflow has published an event of this type (e.g. order.paid, when inventory would react). */
