@@ -1,7 +1,7 @@
 // Shared set-up for the API tests: a real API on port 0 against the test servers, and a worker running the stand-in workflow.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { startApi, type RunningApi } from '../api/index.js';
@@ -37,12 +37,17 @@ export interface TestWorker {
 
 /** Runs tests/api-test-workflow.ts as `orderWorkflow` on the given task queue. */
 export async function startTestWorker(temporalAddress: string, taskQueue: string): Promise<TestWorker> {
+  // The SDK's runtime (and its logger) is installed once per process; keep its chatter to warnings.
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier worker in this test file.
+  }
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await Worker.create({
     connection,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('./api-test-workflow.ts', import.meta.url)),
-    bundlerOptions: { logger: { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined } },
   });
   const running = worker.run();
   return {
@@ -79,5 +84,5 @@ export async function request(
     body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
 }

@@ -1,0 +1,111 @@
+// GET /ready tells an operator what is down: each dependency is checked with a bound, and the 503 names the broken ones.
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp, type ApiDependencies } from '../api/app.js';
+import { createIdempotencyStore } from '../api/idempotency-store.js';
+import { pingTemporal } from '../api/orders.js';
+import { CatalogReplicaStore } from '../event-handlers/catalog-replica/index.js';
+import { createLogger } from '../platform/logger.js';
+import { connectBroker, type Broker } from '../platform/messaging/broker.js';
+import { openDatabase, type Database } from '../platform/store/database.js';
+import { connectTemporalClient } from '../platform/temporal/connection.js';
+import { request, testConfig } from './api-support.js';
+
+const infrastructure = inject('infrastructure');
+const log = createLogger('api', 'silent');
+const opened: { close: () => Promise<unknown> }[] = [];
+
+let db: Database;
+
+/** The API as startApi wires it, but with the broker and Temporal addresses chosen by the test. */
+async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise<string> {
+  const config = testConfig(infrastructure, { AMQP_URL: options.amqpUrl });
+  const broker: Broker = await connectBroker(config.AMQP_URL, log, 'api-readiness-test');
+  opened.push(broker);
+  const idempotency = await createIdempotencyStore(db);
+  const catalog = new CatalogReplicaStore(db, 'catalog_replica_api_readiness_test');
+  await catalog.migrate();
+  const deps: ApiDependencies = {
+    config,
+    log,
+    temporal: options.temporal,
+    idempotency,
+    catalog,
+    readiness: [
+      { component: 'temporal', check: (timeoutMs) => pingTemporal(options.temporal, timeoutMs) },
+      { component: 'rabbitmq', check: async () => { if (!broker.isConnected()) throw new Error('not connected to RabbitMQ'); } },
+      { component: 'store', check: () => idempotency.ping() },
+    ],
+    limits: { readinessTimeoutMs: 1_000 },
+  };
+  const server: Server = createServer(createApp(deps));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  opened.push({ close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }) });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  db = await openDatabase({ component: 'api', dataDir: ':memory:' });
+});
+
+afterAll(async () => {
+  for (const resource of opened.reverse()) await resource.close();
+  await db?.close();
+});
+
+describe('GET /ready', () => {
+  it('answers 503 NOT_READY naming RabbitMQ when the broker URL points nowhere, while /health stays 200', async () => {
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    opened.push(temporal.connection);
+    const url = await serveApi({ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', temporal });
+
+    const started = Date.now();
+    const response = await request(url, 'GET', '/ready');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      error: {
+        code: 'NOT_READY',
+        message: 'Not ready: rabbitmq is not reachable',
+        details: [
+          { component: 'temporal', ok: true },
+          { component: 'rabbitmq', ok: false, error: 'not connected to RabbitMQ' },
+          { component: 'store', ok: true },
+        ],
+      },
+    });
+    expect(await request(url, 'GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('names every dependency that is down, within its time bound, when Temporal is unreachable too', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    opened.push(connection);
+    const url = await serveApi({ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', temporal: new Client({ connection, namespace: 'default' }) });
+
+    const started = Date.now();
+    const response = await request(url, 'GET', '/ready');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(response.status).toBe(503);
+    expect(response.body.error.message).toBe('Not ready: temporal, rabbitmq are not reachable');
+    expect(response.body.error.details.map((check: { component: string; ok: boolean }) => [check.component, check.ok])).toEqual([
+      ['temporal', false],
+      ['rabbitmq', false],
+      ['store', true],
+    ]);
+  });
+
+  it('answers 200 once the broker is reachable', async () => {
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    opened.push(temporal.connection);
+    const url = await serveApi({ amqpUrl: infrastructure.amqpUrl, temporal });
+    const deadline = Date.now() + 10_000;
+    let response = await request(url, 'GET', '/ready');
+    while (response.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      response = await request(url, 'GET', '/ready');
+    }
+    expect(response).toMatchObject({ status: 200, body: { status: 'ready', checks: { temporal: 'ok', rabbitmq: 'ok', store: 'ok' } } });
+  });
+});
