@@ -66,6 +66,12 @@ export function spawnServer(name: string, command: string, args: string[], optio
     }
   };
 
+  // Detached servers outlive us unless told; if our process exits without stopping them (a test run
+  // interrupted, a crash), they are killed rather than left holding ports.
+  const killOnExit = () => signalGroup('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+
   return {
     name,
     child,
