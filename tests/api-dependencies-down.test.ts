@@ -1,4 +1,5 @@
-// GET /ready tells an operator what is down: each dependency is checked with a bound, and the 503 names the broken ones.
+// When dependencies are down: /ready names them within a time bound, and order routes answer 503 instead of hanging.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -11,7 +12,7 @@ import { createLogger } from '../platform/logger.js';
 import { connectBroker, type Broker } from '../platform/messaging/broker.js';
 import { openDatabase, type Database } from '../platform/store/database.js';
 import { connectTemporalClient } from '../platform/temporal/connection.js';
-import { request, testConfig } from './api-support.js';
+import { request, testConfig, validOrder } from './api-support.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('api', 'silent');
@@ -38,7 +39,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
       { component: 'rabbitmq', check: async () => { if (!broker.isConnected()) throw new Error('not connected to RabbitMQ'); } },
       { component: 'store', check: () => idempotency.ping() },
     ],
-    limits: { readinessTimeoutMs: 1_000 },
+    limits: { readinessTimeoutMs: 1_000, orderCalls: { placeMs: 1_500, readMs: 1_000 } },
   };
   const server: Server = createServer(createApp(deps));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -107,5 +108,22 @@ describe('GET /ready', () => {
       response = await request(url, 'GET', '/ready');
     }
     expect(response).toMatchObject({ status: 200, body: { status: 'ready', checks: { temporal: 'ok', rabbitmq: 'ok', store: 'ok' } } });
+  });
+});
+
+describe('order routes while Temporal is unreachable', () => {
+  it('answer 503 SERVICE_UNAVAILABLE within their deadline instead of hanging', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    opened.push(connection);
+    const url = await serveApi({ amqpUrl: infrastructure.amqpUrl, temporal: new Client({ connection, namespace: 'default' }) });
+
+    const started = Date.now();
+    const placed = await request(url, 'POST', '/orders', { body: validOrder() });
+    expect(placed.status).toBe(503);
+    expect(placed.body).toEqual({ error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('retry') } });
+    const read = await request(url, 'GET', `/orders/${randomUUID()}`);
+    expect(read.status).toBe(503);
+    expect(read.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(6_000);
   });
 });
