@@ -263,15 +263,17 @@ async function main(): Promise<void> {
   ]).then((results) => {
     // Recorded as soon as they are up, so a Ctrl-C during start-up still stops them.
     const [temporalResult, rabbitResult] = results;
-    if (temporalResult.status === 'fulfilled' && temporalResult.value) {
-      servers.push({ name: 'Temporal dev server', stop: temporalResult.value.stop, exited: temporalResult.value.exited });
-      temporalAddress = temporalResult.value.address;
-      temporalUiUrl = temporalResult.value.uiUrl;
+    const temporalServer = temporalResult.status === 'fulfilled' ? temporalResult.value : undefined;
+    const rabbitNode = rabbitResult.status === 'fulfilled' ? rabbitResult.value : undefined;
+    if (temporalServer) {
+      servers.push({ name: 'Temporal dev server', stop: () => temporalServer.stop(), exited: temporalServer.exited });
+      temporalAddress = temporalServer.address;
+      temporalUiUrl = temporalServer.uiUrl;
     }
-    if (rabbitResult.status === 'fulfilled' && rabbitResult.value) {
-      servers.push({ name: 'RabbitMQ', stop: rabbitResult.value.stop, exited: rabbitResult.value.exited });
-      amqpUrl = rabbitResult.value.url;
-      managementUrl = rabbitResult.value.managementUrl;
+    if (rabbitNode) {
+      servers.push({ name: 'RabbitMQ', stop: () => rabbitNode.stop(), exited: rabbitNode.exited });
+      amqpUrl = rabbitNode.url;
+      managementUrl = rabbitNode.managementUrl;
     }
     return results;
   });

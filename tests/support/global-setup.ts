@@ -61,7 +61,7 @@ async function temporal(cliPath: string): Promise<Started<{ address: string; uiU
     return { value: { address: given, uiUrl: process.env.TEMPORAL_UI_URL ?? uiUrlFor(given) } };
   }
   const server = await startTemporalDevServer({ cliPath, port: await findFreePort(), uiPort: await findFreePort(), log });
-  return { value: server, stop: server.stop };
+  return { value: server, stop: () => server.stop() };
 }
 
 async function rabbit(workDir: string): Promise<Started<{ url: string; managementUrl: string }>> {
@@ -75,7 +75,7 @@ async function rabbit(workDir: string): Promise<Started<{ url: string; managemen
     managementPort: await findFreePort(),
     log,
   });
-  return { value: { url: node.url, managementUrl: withGuestCredentials(node.managementUrl) }, stop: node.stop };
+  return { value: { url: node.url, managementUrl: withGuestCredentials(node.managementUrl) }, stop: () => node.stop() };
 }
 
 async function postgres(workDir: string): Promise<Started<string | undefined>> {
@@ -87,7 +87,7 @@ async function postgres(workDir: string): Promise<Started<string | undefined>> {
     return { value: undefined };
   }
   const server = await startPostgres({ dataDir: join(workDir, 'postgres'), port: await findFreePort(), log });
-  return { value: server.url, stop: server.stop };
+  return { value: server.url, stop: () => server.stop() };
 }
 
 /** The dev server's convention: the web UI listens on the gRPC port + 1000. */
