@@ -161,6 +161,8 @@ export function createApp(deps: ApiDependencies): express.Express {
   /** The early-return answer: CART_VERIFIED even if the workflow has moved on since, as the contract promises. */
   const placedResponse = (orderId: string, state: OrderState): StoredResponse => {
     if (state.status === 'REJECTED') return { status: 422, body: new CartInvalidError(orderId, state.cartIssues ?? []).toBody() };
+    // Only an order whose workflow died before verifying its cart can be here; that is a fault, not an answer to store.
+    if (state.status === 'RECEIVED') throw new Error(`order ${orderId} ended before its cart was verified`);
     const body: CreatedOrder = {
       orderId,
       status: 'CART_VERIFIED',
