@@ -31,6 +31,8 @@ export class ResourceStack implements Stoppable {
   }
 }
 
+const SIGNAL_ECHO_MS = 1_000;
+
 /**
  * Runs a component as the main program: starts it, and on the first SIGINT/SIGTERM stops it gracefully.
  * A second signal exits at once, for the operator who does not want to wait.
@@ -38,13 +40,17 @@ export class ResourceStack implements Stoppable {
 export function runMain(log: Logger, start: () => Promise<Stoppable>): void {
   let component: Stoppable | undefined;
   let stopping = false;
+  let firstSignalAt = 0;
 
   const shutdown = async (signal: string) => {
     if (stopping) {
+      // tsx and npm relay a signal the process also receives directly: a copy within a second is the same request.
+      if (Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     log.info({ signal }, 'shutting down');
     try {
       await component?.stop();
