@@ -1,5 +1,6 @@
 // The order workflow's activities, built from their dependencies so they can be tested without globals.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { crashPoint } from '../platform/crash-points.js';
 import type { CatalogReplicaStore } from '../event-handlers/catalog-replica/store.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import type { EventPublisher } from '../platform/messaging/publisher.js';
@@ -34,7 +35,10 @@ export function createActivities({ catalog, payments, publisher }: ActivityDepen
 
     async authorizePayment(input: { orderId: string; amount: number; currency: string; token: string }): Promise<{ authorizationId: string }> {
       try {
-        return await payments.authorize({ ...input, idempotencyKey: `authorize:${input.orderId}` });
+        const authorization = await payments.authorize({ ...input, idempotencyKey: `authorize:${input.orderId}` });
+        // Authorized at the processor, not yet recorded by Temporal: the retry must find the same authorization.
+        crashPoint('worker:after-authorize');
+        return authorization;
       } catch (error) {
         if (error instanceof PaymentDeclinedError) {
           throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: error.reason, nonRetryable: true });
@@ -58,6 +62,7 @@ export function createActivities({ catalog, payments, publisher }: ActivityDepen
         orderId: input.orderId,
         causationId: causationOf(),
       });
+      crashPoint('worker:before-publish');
       await publisher.publish(event as IntegrationEvent);
     },
   };

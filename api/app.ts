@@ -1,4 +1,5 @@
 // The HTTP edge as a pure express app factory: routes map one-to-one onto Temporal calls, the replica and owner services.
+import { crashPoint } from '../platform/crash-points.js';
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Client } from '@temporalio/client';
@@ -228,6 +229,8 @@ export function createApp(deps: ApiDependencies): express.Express {
 
     const input: OrderInput = { orderId, ...body, createdAt: new Date().toISOString(), inventoryTimeoutMs: config.INVENTORY_TIMEOUT };
     const state = await orders.placeOrder(input);
+    // The order exists but the client has no answer yet: a retry with the same key must find this same order.
+    crashPoint('api:before-answer');
     const response = placedResponse(orderId, state);
     if (key !== undefined) await idempotency.saveResponse(key, response);
     send(res, orderId, response);

@@ -1,4 +1,5 @@
 // API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
+import { armCrashPoints } from '../platform/crash-points.js';
 import { createServer } from 'node:http';
 import { serverUrl } from '../platform/http-server.js';
 import type { Config } from '../platform/config.js';
@@ -21,6 +22,7 @@ export interface RunningApi extends Stoppable {
 }
 
 export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+  armCrashPoints(config.CRASH_AT);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });

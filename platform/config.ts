@@ -1,5 +1,6 @@
 // Configuration for every component: read from the environment once, validated with zod, failing fast by variable name.
 import { z } from 'zod';
+import { crashPoints } from './crash-points.js';
 
 /** Durations are written as `300ms`, `20s`, `5m`, `1h`, or a bare number of milliseconds. */
 const duration = z.string().trim().transform((raw, ctx) => {
@@ -39,6 +40,8 @@ const environment = z.object({
 
   AMQP_URL: z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
   EVENTS_EXCHANGE: z.string().min(1).default('ensemble.events'),
+  /** The management API, for operators' dead-letter tooling (lists queues and their depths). */
+  RABBITMQ_MANAGEMENT_URL: url.default('http://guest:guest@127.0.0.1:15672'),
   CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1_000).default(20),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   CONSUMER_RETRY_DELAYS_MS: milliseconds.prefault('1000,5000,30000'),
@@ -52,6 +55,8 @@ const environment = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
   NOTIFICATIONS_FROM: z.string().min(3).default('orders@ensemble.local'),
   SEED_DEMO_CATALOG: z.stringbool().default(true),
+  /** Fault testing only: comma-separated crash points (platform/crash-points.ts) at which the process kills itself. */
+  CRASH_AT: z.string().transform((raw) => raw.split(',').map((point) => point.trim()).filter(Boolean)).pipe(z.array(z.enum(crashPoints))).prefault(''),
 });
 
 export type Config = z.infer<typeof environment>;

@@ -1,4 +1,5 @@
 // The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
+import { armCrashPoints } from '../platform/crash-points.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../platform/config.js';
@@ -24,6 +25,7 @@ export interface WorkerOverrides {
 }
 
 export async function startWorker(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  armCrashPoints(config.CRASH_AT);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: 'worker', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });

@@ -1,4 +1,5 @@
 // Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
+import { armCrashPoints, crashPoint } from '../../platform/crash-points.js';
 import { createServer } from 'node:http';
 import { serverUrl } from '../../platform/http-server.js';
 import type { Config } from '../../platform/config.js';
@@ -29,6 +30,7 @@ export interface RunningInventory extends Stoppable {
 }
 
 export async function startInventory(config: Config, log: Logger): Promise<RunningInventory> {
+  armCrashPoints(config.CRASH_AT);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: INVENTORY_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -48,7 +50,11 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
       queue,
       exchange: config.EVENTS_EXCHANGE,
       bindings: inventoryBindings,
-      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, () => relay.wake()),
+      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, () => {
+        // Committed, not yet relayed nor acked: the outbox and the inbox must make a crash here harmless.
+        crashPoint('inventory:after-commit');
+        relay.wake();
+      }),
       prefetch: config.CONSUMER_PREFETCH,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
       retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,

@@ -1,4 +1,5 @@
 // Turns inventory's outcome events into the order workflow's inventoryOutcome signal.
+import { crashPoint } from '../../platform/crash-points.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { EventHandler } from '../../platform/messaging/consumer.js';
 import { inventoryOutcomeSignal, orderWorkflowId, type InventoryOutcome } from '../../workflows/contract.js';
@@ -17,6 +18,8 @@ export function createOrderOutcomeHandler(client: Client): EventHandler {
     try {
       await client.workflow.getHandle(orderWorkflowId(event.data.orderId)).signal(inventoryOutcomeSignal, outcome);
       log.info({ orderId: event.data.orderId, outcome: outcome.outcome }, 'inventory outcome signalled');
+      // Signalled, not yet acked: redelivery signals again and the workflow ignores the duplicate.
+      crashPoint('order-outcome:after-signal');
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         // The order already ended (e.g. its inventory deadline passed); its compensation covered this outcome.

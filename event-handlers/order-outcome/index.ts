@@ -1,4 +1,5 @@
 // The order-outcome bridge component: consumes inventory.reserved / inventory.rejected and signals the order workflow.
+import { armCrashPoints } from '../../platform/crash-points.js';
 import type { Config } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { ResourceStack } from '../../platform/lifecycle.js';
@@ -11,6 +12,7 @@ import { createOrderOutcomeHandler } from './bridge.js';
 export const ORDER_OUTCOME_COMPONENT = 'order-outcome';
 
 export async function startOrderOutcome(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
+  armCrashPoints(config.CRASH_AT);
   const resources = new ResourceStack(log);
   try {
     const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });

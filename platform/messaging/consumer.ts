@@ -50,6 +50,19 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     });
   });
 
+  // A delivery tag belongs to the channel it came on. After a reconnect the broker has already requeued what was
+  // unacked, and acking an old tag on the new channel would close it; so settlement only happens on the same channel.
+  let generation = 0;
+  channel.on('connect', () => generation++);
+  const generationOf = new WeakMap<ConsumeMessage, number>();
+  const ack = (message: ConsumeMessage) => {
+    if (generationOf.get(message) === generation) channel.ack(message);
+    else log.warn({ messageId: propertiesOf(message).messageId }, 'channel replaced before ack; the broker redelivers the message');
+  };
+  const requeue = (message: ConsumeMessage) => {
+    if (generationOf.get(message) === generation) channel.nack(message, false, true);
+  };
+
   const settle = async (message: ConsumeMessage) => {
     const attempt = Number(propertiesOf(message).headers?.[ATTEMPT_HEADER] ?? 1);
     const messageLog = log.child({ messageId: propertiesOf(message).messageId, type: message.fields.routingKey, attempt });
@@ -63,7 +76,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     }
     try {
       await options.handler(event, { attempt, log: messageLog });
-      channel.ack(message);
+      ack(message);
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (error instanceof PoisonMessageError || attempt >= options.maxAttempts) {
@@ -104,19 +117,20 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       headers: { ...properties.headers, 'x-routing-key': message.fields.routingKey, ...headers },
       timeout: options.confirmTimeoutMs,
     });
-    channel.ack(message);
+    ack(message);
   };
 
   const onMessage = (message: ConsumeMessage) => {
+    generationOf.set(message, generation);
     if (stopping) {
-      channel.nack(message, false, true);
+      requeue(message);
       return;
     }
     const work = settle(message).catch((error: unknown) => {
       // Could not even republish (broker gone): hand the message back so it is redelivered, never dropped.
       log.error({ err: error, messageId: message.properties.messageId }, 'could not settle message; returning it to the queue');
       try {
-        channel.nack(message, false, true);
+        requeue(message);
       } catch {
         // The channel is gone; the broker requeues unacked messages by itself.
       }
