@@ -8,6 +8,8 @@ import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { orderWorkflowId, type OrderInput, type OrderState } from '../workflows/contract.js';
 import type { ReplicaProduct } from '../event-handlers/catalog-replica/index.js';
+import type { DeadLetters } from '../platform/messaging/dead-letters.js';
+import { createAdminRouter } from './admin.js';
 import {
   CartInvalidError,
   IdempotencyConflictError,
@@ -67,6 +69,8 @@ export interface ApiDependencies {
   /** The api's own catalog replica; product reads never call inventory. */
   catalog: { list(): Promise<ReplicaProduct[]>; get(sku: string): Promise<ReplicaProduct | undefined> };
   readiness: ReadinessProbe[];
+  /** Operators' dead-letter tooling behind /admin/dead-letters. */
+  deadLetters: DeadLetters;
   limits?: Partial<ApiLimits>;
 }
 
@@ -321,6 +325,8 @@ export function createApp(deps: ApiDependencies): express.Express {
     if (checks.some((check) => !check.ok)) throw new NotReadyError(checks);
     res.json({ status: 'ready', checks: Object.fromEntries(checks.map((check) => [check.component, 'ok'])) });
   });
+
+  app.use('/admin/dead-letters', createAdminRouter(deps.deadLetters));
 
   const openApiDocument = buildOpenApiDocument(config.PUBLIC_URL);
   app.get('/openapi.json', (_req, res) => {

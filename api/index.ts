@@ -6,6 +6,7 @@ import type { Config } from '../platform/config.js';
 import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import { connectBroker } from '../platform/messaging/broker.js';
+import { createDeadLetters } from '../platform/messaging/dead-letters.js';
 import { createEventPublisher } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
@@ -59,6 +60,14 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
         },
         { component: 'store', check: () => idempotency.ping() },
       ],
+      // Connects per operation (operators' calls are rare), so nothing to stop here.
+      deadLetters: createDeadLetters({
+        amqpUrl: config.AMQP_URL,
+        managementUrl: config.RABBITMQ_MANAGEMENT_URL,
+        exchange: config.EVENTS_EXCHANGE,
+        log: log.child({ area: 'dead-letters' }),
+        confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+      }),
     });
 
     const server = createServer(app);

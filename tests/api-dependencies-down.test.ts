@@ -10,6 +10,7 @@ import { pingTemporal } from '../api/orders.js';
 import { CatalogReplicaStore } from '../event-handlers/catalog-replica/index.js';
 import { createLogger } from '../platform/logger.js';
 import { connectBroker, type Broker } from '../platform/messaging/broker.js';
+import { createDeadLetters } from '../platform/messaging/dead-letters.js';
 import { openDatabase, type Database } from '../platform/store/database.js';
 import { connectTemporalClient } from '../platform/temporal/connection.js';
 import { request, testConfig, validOrder } from './api-support.js';
@@ -39,6 +40,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
       { component: 'rabbitmq', check: async () => { if (!broker.isConnected()) throw new Error('not connected to RabbitMQ'); } },
       { component: 'store', check: () => idempotency.ping() },
     ],
+    deadLetters: createDeadLetters({ amqpUrl: config.AMQP_URL, managementUrl: config.RABBITMQ_MANAGEMENT_URL, exchange: config.EVENTS_EXCHANGE, log }),
     limits: { readinessTimeoutMs: 1_000, orderCalls: { placeMs: 1_500, readMs: 1_000 } },
   };
   const server: Server = createServer(createApp(deps));

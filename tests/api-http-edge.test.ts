@@ -213,6 +213,11 @@ describe('GET /openapi.json', () => {
     ['get', '/health'],
     ['get', '/ready'],
     ['get', '/openapi.json'],
+    // Operators' routes, beyond the customer-facing contract of design.md.
+    ['get', '/admin/dead-letters'],
+    ['get', '/admin/dead-letters/{queue}'],
+    ['post', '/admin/dead-letters/{queue}/replay'],
+    ['delete', '/admin/dead-letters/{queue}'],
   ] as const;
 
   it('is a valid OpenAPI 3.1 document', async () => {
