@@ -114,7 +114,8 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       type: properties.type ?? message.fields.routingKey,
       correlationId: properties.correlationId,
       timestamp: properties.timestamp,
-      headers: { ...properties.headers, 'x-routing-key': message.fields.routingKey, ...headers },
+      // A retried message comes back from its delay queue under the queue's name; the event type is kept from the first pass.
+      headers: { ...properties.headers, 'x-routing-key': properties.headers?.['x-routing-key'] ?? message.fields.routingKey, ...headers },
       timeout: options.confirmTimeoutMs,
     });
     ack(message);
