@@ -67,6 +67,8 @@ export function runMain(log: Logger, start: () => Promise<Stoppable>): void {
   Promise.resolve().then(start).then(
     (started) => {
       component = started;
+      // Supervisors and the fault suite wait for this line before they count the component as up.
+      log.info('started');
       if (stopping) void started.stop().then(() => process.exit(0));
     },
     (error: unknown) => {

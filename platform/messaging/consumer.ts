@@ -38,7 +38,12 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
 
+  // A delivery tag belongs to the channel it came on. After a reconnect the broker has already requeued what was
+  // unacked, and acking an old tag on the new channel would close it; so settlement only happens on the same channel.
+  // Setup runs once per underlying channel, before its consumers start: it marks a new generation of deliveries.
+  let generation = 0;
   const channel: ChannelWrapper = broker.createChannel(`consumer:${options.queue}`, async (ch) => {
+    generation++;
     await declareEventsExchange(ch, options.exchange);
     await declareConsumerQueue(ch, {
       queue: options.queue,
@@ -50,10 +55,6 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     });
   });
 
-  // A delivery tag belongs to the channel it came on. After a reconnect the broker has already requeued what was
-  // unacked, and acking an old tag on the new channel would close it; so settlement only happens on the same channel.
-  let generation = 0;
-  channel.on('connect', () => generation++);
   const generationOf = new WeakMap<ConsumeMessage, number>();
   const ack = (message: ConsumeMessage) => {
     if (generationOf.get(message) === generation) channel.ack(message);

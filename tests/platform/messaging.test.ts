@@ -56,6 +56,24 @@ describe('consumer', () => {
     await consumer.stop();
   });
 
+  it('acknowledges a backlog that was waiting before the consumer started', async () => {
+    const queue = `test-backlog-${randomUUID().slice(0, 8)}`;
+    const first = consume(queue, async () => undefined);
+    await first.ready();
+    await first.stop();
+    for (let i = 0; i < 5; i++) await publisher.publish(placed());
+    let handled = 0;
+    const second = consume(queue, async () => void handled++);
+    await eventually(() => expect(handled).toBe(5));
+    const connection = await amqplib.connect(infrastructure.amqpUrl);
+    const channel = await connection.createChannel();
+    await eventually(async () => expect((await channel.checkQueue(queue)).messageCount).toBe(0));
+    await second.stop();
+    // Had the acks been lost, stopping the consumer would hand the messages back to the queue.
+    expect((await channel.checkQueue(queue)).messageCount).toBe(0);
+    await connection.close();
+  });
+
   it('retries a failing handler with backoff until it succeeds', async () => {
     const queue = `test-retry-${randomUUID().slice(0, 8)}`;
     const attempts: number[] = [];

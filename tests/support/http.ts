@@ -1,7 +1,13 @@
 // HTTP helpers for end-to-end tests: the API as a client sees it, and the owners' surfaces an operator would check.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Stack } from './stack.js';
+/** Where the system's HTTP surfaces are: the in-process stack and the fault suite's process cluster both have them. */
+export interface Endpoints {
+  api: string;
+  paymentProvider: string;
+  inventory: string;
+  notifications: string;
+}
 import { eventually } from './broker.js';
 
 export interface Answer<T = any> {
@@ -31,13 +37,13 @@ export function orderRequest(items: { sku: string; quantity: number }[], overrid
   };
 }
 
-export const placeOrder = (stack: Stack, body: unknown, idempotencyKey?: string) =>
+export const placeOrder = (stack: Endpoints, body: unknown, idempotencyKey?: string) =>
   call(`${stack.api}/orders`, { method: 'POST', body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
 
-export const getOrder = (stack: Stack, orderId: string) => call(`${stack.api}/orders/${orderId}`);
+export const getOrder = (stack: Endpoints, orderId: string) => call(`${stack.api}/orders/${orderId}`);
 
 /** Polls the API until the order reaches the status (or fails with the last answer seen). */
-export async function waitForStatus(stack: Stack, orderId: string, status: string, timeoutMs = 30_000) {
+export async function waitForStatus(stack: Endpoints, orderId: string, status: string, timeoutMs = 30_000) {
   return eventually(async () => {
     const answer = await getOrder(stack, orderId);
     expect(answer.body?.status, JSON.stringify(answer.body)).toBe(status);
@@ -46,7 +52,7 @@ export async function waitForStatus(stack: Stack, orderId: string, status: strin
 }
 
 /** A product of its own for one test, written through the API to the owner, and visible on the orders side. */
-export async function createProduct(stack: Stack, available: number, price = 1000) {
+export async function createProduct(stack: Endpoints, available: number, price = 1000) {
   const sku = `SKU-${randomUUID().slice(0, 8).toUpperCase()}`;
   const put = await call(`${stack.api}/products/${sku}`, { method: 'PUT', body: { name: `Test product ${sku}`, price, available } });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
@@ -58,11 +64,11 @@ export async function createProduct(stack: Stack, available: number, price = 100
 }
 
 /** The owner's view of stock, which the orders side only ever sees through events. */
-export async function stockOf(stack: Stack, sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
+export async function stockOf(stack: Endpoints, sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
   return (await call(`${stack.inventory}/products/${sku}`)).body;
 }
 
-export async function paymentsOf(stack: Stack, orderId: string) {
+export async function paymentsOf(stack: Endpoints, orderId: string) {
   return (await call(`${stack.paymentProvider}/v1/authorizations?orderId=${encodeURIComponent(orderId)}`)).body.authorizations as {
     status: string;
     amount: number;
@@ -71,6 +77,6 @@ export async function paymentsOf(stack: Stack, orderId: string) {
   }[];
 }
 
-export async function notificationsOf(stack: Stack, orderId: string): Promise<{ type: string; to: string; channel: string }[]> {
+export async function notificationsOf(stack: Endpoints, orderId: string): Promise<{ type: string; to: string; channel: string }[]> {
   return (await call(`${stack.api}/notifications?orderId=${encodeURIComponent(orderId)}`)).body.notifications;
 }
