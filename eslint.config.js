@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'timers', 'process', 'events', 'stream', 'dns', 'url', 'util'];
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.data', '.cache', 'tests/replay/histories'] },
+  { ignores: ['node_modules', '.data', '.cache', 'tests/replay/histories', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -126,11 +126,11 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
       }),
     );
     const started = new Promise<void>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         log.write(`${line}\n`);
         if (line.includes('"msg":"started"')) resolve();
       });
-      createInterface({ input: child.stderr! }).on('line', (line) => log.write(`${line}\n`));
+      createInterface({ input: child.stderr }).on('line', (line) => log.write(`${line}\n`));
       void exited.then(({ code, signal }) => reject(new Error(`${name} exited before it started (code ${code}, signal ${signal}); see ${directory}`)));
     });
     const process_: RunningProcess = { name, child, exited };
