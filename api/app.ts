@@ -1,5 +1,4 @@
 // The HTTP edge as a pure express app factory: routes map one-to-one onto Temporal calls, the replica and owner services.
-import { crashPoint } from '../platform/crash-points.js';
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Client } from '@temporalio/client';
@@ -9,6 +8,7 @@ import type { Logger } from '../platform/logger.js';
 import { orderWorkflowId, type OrderInput, type OrderState } from '../workflows/contract.js';
 import type { ReplicaProduct } from '../event-handlers/catalog-replica/index.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
+import { crashPoint } from '../platform/crash-points.js';
 import { createAdminRouter } from './admin.js';
 import {
   CartInvalidError,

@@ -1,5 +1,4 @@
 // API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
-import { armCrashPoints } from '../platform/crash-points.js';
 import { createServer } from 'node:http';
 import { serverUrl } from '../platform/http-server.js';
 import type { Config } from '../platform/config.js';
@@ -11,6 +10,7 @@ import { createEventPublisher } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
 import { startCatalogReplica } from '../event-handlers/catalog-replica/index.js';
+import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
 import { createIdempotencyStore } from './idempotency-store.js';
 import { pingTemporal } from './orders.js';

@@ -1,5 +1,4 @@
 // The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
-import { armCrashPoints } from '../platform/crash-points.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../platform/config.js';
@@ -11,6 +10,7 @@ import { createEventPublisher } from '../platform/messaging/publisher.js';
 import { startCatalogReplica, type CatalogReplica } from '../event-handlers/catalog-replica/index.js';
 import { createActivities } from '../activities/index.js';
 import { createPaymentGateway } from '../activities/payment-gateway.js';
+import { armCrashPoints } from '../platform/crash-points.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

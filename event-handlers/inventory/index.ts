@@ -1,5 +1,4 @@
 // Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
-import { armCrashPoints, crashPoint } from '../../platform/crash-points.js';
 import { createServer } from 'node:http';
 import { serverUrl } from '../../platform/http-server.js';
 import type { Config } from '../../platform/config.js';
@@ -13,6 +12,7 @@ import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
+import { armCrashPoints, crashPoint } from '../../platform/crash-points.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 import { handleInventoryEvent, inventoryBindings } from './handlers.js';
 import { createInventoryApp } from './http.js';

@@ -1,8 +1,8 @@
 // Turns inventory's outcome events into the order workflow's inventoryOutcome signal.
-import { crashPoint } from '../../platform/crash-points.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { EventHandler } from '../../platform/messaging/consumer.js';
 import { inventoryOutcomeSignal, orderWorkflowId, type InventoryOutcome } from '../../workflows/contract.js';
+import { crashPoint } from '../../platform/crash-points.js';
 
 /**
  * No store of its own: a redelivered outcome is simply signalled again (the workflow ignores duplicates),

@@ -1,5 +1,4 @@
 // The order-outcome bridge component: consumes inventory.reserved / inventory.rejected and signals the order workflow.
-import { armCrashPoints } from '../../platform/crash-points.js';
 import type { Config } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { ResourceStack } from '../../platform/lifecycle.js';
@@ -7,6 +6,7 @@ import { connectBroker } from '../../platform/messaging/broker.js';
 import { startConsumer } from '../../platform/messaging/consumer.js';
 import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
+import { armCrashPoints } from '../../platform/crash-points.js';
 import { createOrderOutcomeHandler } from './bridge.js';
 
 export const ORDER_OUTCOME_COMPONENT = 'order-outcome';
