@@ -2,6 +2,7 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
+import { startBatchLoop } from '../../platform/batch-loop.js';
 import { claimDueNotifications, markAttemptFailed, markDelivered, type NotificationRow } from './store.js';
 
 /** A mail server that keeps refusing is reported and given up on, not retried forever. */
@@ -33,10 +34,6 @@ export function startDelivery(options: DeliveryOptions): Delivery {
   const transport = options.smtpUrl
     ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
     : undefined;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let again = false;
-
   const deliver = async (notification: NotificationRow) => {
     const about = { notificationId: notification.id, orderId: notification.order_id, type: notification.type, to: notification.recipient };
     if (!transport) {
@@ -61,41 +58,22 @@ export function startDelivery(options: DeliveryOptions): Delivery {
     }
   };
 
-  const drain = async () => {
-    do {
-      again = false;
-      try {
-        while (!stopped) {
-          const due = await db.transaction((tx) => claimDueNotifications(tx, BATCH_SIZE, DELIVERY_LEASE_MS));
-          for (const notification of due) await deliver(notification);
-          if (due.length < BATCH_SIZE) break;
-        }
-      } catch (error) {
-        log.warn({ err: error }, 'notification delivery failed; will retry');
-      }
-    } while (again && !stopped);
-  };
-
-  const wake = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = drain().finally(() => (running = undefined));
-  };
-
-  const timer = setInterval(wake, pollIntervalMs);
-  timer.unref();
-  wake();
+  const loop = startBatchLoop({
+    runBatch: async () => {
+      const due = await db.transaction((tx) => claimDueNotifications(tx, BATCH_SIZE, DELIVERY_LEASE_MS));
+      for (const notification of due) await deliver(notification);
+      return due.length === BATCH_SIZE;
+    },
+    intervalMs: pollIntervalMs,
+    log,
+    failureMessage: 'notification delivery failed; will retry',
+  });
 
   return {
     mode: transport ? 'smtp' : 'log',
-    wake,
+    wake: loop.wake,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+      await loop.stop();
       transport?.close();
     },
   };

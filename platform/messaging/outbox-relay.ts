@@ -3,12 +3,10 @@ import type { IntegrationEvent } from '../events/catalog.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/database.js';
 import type { EventPublisher } from './publisher.js';
+import { startBatchLoop, type BatchLoop } from '../batch-loop.js';
 
-export interface OutboxRelay {
-  /** Publish now instead of at the next poll (called after a transaction that wrote to the outbox). */
-  wake(): void;
-  stop(): Promise<void>;
-}
+/** `wake()` publishes now instead of at the next poll (called after a transaction that wrote to the outbox). */
+export type OutboxRelay = BatchLoop;
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -21,9 +19,6 @@ export interface OutboxRelayOptions {
 
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, schema, publisher, log, pollIntervalMs, batchSize = 100 } = options;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let again = false;
 
   // SKIP LOCKED lets several instances relay one outbox without publishing a row twice at the same time.
   const relayBatch = async (): Promise<number> =>
@@ -40,36 +35,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return rows.length;
     });
 
-  const drain = async () => {
-    do {
-      again = false;
-      try {
-        while (!stopped && (await relayBatch()) === batchSize);
-      } catch (error) {
-        log.warn({ err: error }, 'outbox relay failed; will retry');
-      }
-    } while (again && !stopped);
-  };
-
-  const wake = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = drain().finally(() => (running = undefined));
-  };
-
-  const timer = setInterval(wake, pollIntervalMs);
-  timer.unref();
-  wake();
-
-  return {
-    wake,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startBatchLoop({
+    runBatch: async () => (await relayBatch()) === batchSize,
+    intervalMs: pollIntervalMs,
+    log,
+    failureMessage: 'outbox relay failed; will retry',
+  });
 }
