@@ -1,6 +1,6 @@
 // The fault suite's system: every component a real child process (killable, restartable), on a RabbitMQ node of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,6 +55,8 @@ export interface FaultCluster {
   /** Resolves when the instance exits by itself (e.g. at an armed crash point). */
   exited(name: InstanceName): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   isRunning(name: InstanceName): boolean;
+  /** What an instance has logged so far (all its runs), one JSON line per entry; for checking who handled what. */
+  logOf(name: InstanceName): string;
   stopBroker(): Promise<void>;
   startBroker(): Promise<void>;
   teardown(): Promise<void>;
@@ -105,6 +107,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
 
   const running = new Map<InstanceName, RunningProcess>();
   const logs = new Map<InstanceName, WriteStream>();
+  const logFile = (name: InstanceName) => join(directory, `${name.replace('#', '-')}.log`);
 
   const start = async (name: InstanceName, extraEnv: Record<string, string> = {}): Promise<RunningProcess> => {
     if (running.has(name)) throw new Error(`${name} is already running`);
@@ -117,7 +120,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
       env: instanceEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const log = logs.get(name) ?? createWriteStream(join(directory, `${name.replace('#', '-')}.log`), { flags: 'a' });
+    const log = logs.get(name) ?? createWriteStream(logFile(name), { flags: 'a' });
     logs.set(name, log);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => {
@@ -162,6 +165,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     kill,
     exited: (name) => running.get(name)?.exited ?? Promise.resolve({ code: null, signal: null }),
     isRunning: (name) => running.has(name),
+    logOf: (name) => (existsSync(logFile(name)) ? readFileSync(logFile(name), 'utf8') : ''),
     async stopBroker() {
       await broker?.stop();
       broker = undefined;
