@@ -54,7 +54,7 @@ export class Scenario {
   }
 
   /** Every fault test ends here: all promises checked against every order it placed. */
-  ledger(options: { expectedDeadLetters?: Record<string, number> } = {}): Promise<LedgerReport> {
+  ledger(options: { expectedDeadLetters?: Record<string, number>; timeoutMs?: number } = {}): Promise<LedgerReport> {
     return checkLedger({
       endpoints: this.cluster,
       managementUrl: this.cluster.managementUrl,
