@@ -5,7 +5,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
 import type { Broker } from '../../platform/messaging/broker.js';
 import type { EventPublisher } from '../../platform/messaging/publisher.js';
-import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
 import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { createEvent } from '../../platform/events/catalog.js';
@@ -45,12 +45,8 @@ export async function startCatalogReplica(options: CatalogReplicaOptions): Promi
 
   const consumer = startConsumer(broker, log, {
     queue: catalogReplicaQueue(config.EVENTS_EXCHANGE, host),
-    exchange: config.EVENTS_EXCHANGE,
     bindings: ['catalog.product-updated'],
-    prefetch: config.CONSUMER_PREFETCH,
-    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-    retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+    ...consumerSettings(config),
     handler: transactional(db, store.schema, async (event, tx) => {
       if (event.type !== 'catalog.product-updated') return;
       await store.apply(tx, event.data);

@@ -5,7 +5,7 @@ import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
-import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
@@ -48,17 +48,13 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     const queue = inventoryQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
-      exchange: config.EVENTS_EXCHANGE,
       bindings: inventoryBindings,
       handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, () => {
         // Committed, not yet relayed nor acked: the outbox and the inbox must make a crash here harmless.
         crashPoint('inventory:after-commit');
         relay.wake();
       }),
-      prefetch: config.CONSUMER_PREFETCH,
-      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+      ...consumerSettings(config),
     });
 
     resources.push('consumer', () => consumer.stop());

@@ -71,7 +71,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
 
   return {
     mode: transport ? 'smtp' : 'log',
-    wake: loop.wake,
+    wake: () => loop.wake(),
     async stop() {
       await loop.stop();
       transport?.close();

@@ -5,7 +5,7 @@ import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
-import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
@@ -41,13 +41,9 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
-      exchange: config.EVENTS_EXCHANGE,
       bindings: notificationBindings,
       handler: transactional(db, NOTIFICATIONS_SCHEMA, handleNotificationEvent, () => delivery.wake()),
-      prefetch: config.CONSUMER_PREFETCH,
-      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+      ...consumerSettings(config),
     });
 
     resources.push('consumer', () => consumer.stop());

@@ -3,7 +3,7 @@ import type { Config } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { ResourceStack } from '../../platform/lifecycle.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
-import { startConsumer } from '../../platform/messaging/consumer.js';
+import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
 import { consumerQueueName } from '../../platform/messaging/topology.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { armCrashPoints } from '../../platform/crash-points.js';
@@ -21,13 +21,9 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<{ 
     resources.push('broker', () => broker.close());
     const consumer = startConsumer(broker, log, {
       queue: consumerQueueName(config.EVENTS_EXCHANGE, ORDER_OUTCOME_COMPONENT),
-      exchange: config.EVENTS_EXCHANGE,
       bindings: ['inventory.reserved', 'inventory.rejected'],
       handler: createOrderOutcomeHandler(client),
-      prefetch: config.CONSUMER_PREFETCH,
-      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+      ...consumerSettings(config),
     });
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();

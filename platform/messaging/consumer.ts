@@ -2,6 +2,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConsumeMessage } from 'amqplib';
 import { InvalidEventError, parseEvent, type EventType, type IntegrationEvent } from '../events/catalog.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { PoisonMessageError } from './errors.js';
@@ -25,6 +26,17 @@ export interface ConsumerOptions {
   maxAttempts: number;
   retryDelaysMs: readonly number[];
   confirmTimeoutMs: number;
+}
+
+/** The consumer settings every component takes from its configuration. */
+export function consumerSettings(config: Config): Pick<ConsumerOptions, 'exchange' | 'prefetch' | 'maxAttempts' | 'retryDelaysMs' | 'confirmTimeoutMs'> {
+  return {
+    exchange: config.EVENTS_EXCHANGE,
+    prefetch: config.CONSUMER_PREFETCH,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT,
+  };
 }
 
 export interface Consumer {
