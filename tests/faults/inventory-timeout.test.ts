@@ -1,0 +1,51 @@
+// Fault test: inventory never answers within the deadline; the orders are voided and cancelled, and inventory, back later, releases whatever it reserves.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryQueueName } from '../../event-handlers/inventory/index.js';
+import { eventually, queueDepth } from '../support/broker.js';
+import { call, paymentsOf } from '../support/http.js';
+import { startFaultCluster, type FaultCluster } from './support/cluster.js';
+import { Scenario } from './support/scenario.js';
+
+let cluster: FaultCluster;
+
+beforeAll(async () => {
+  // A cluster of its own: a deadline this short would cancel orders in scenarios where inventory is merely slow.
+  cluster = await startFaultCluster({ env: { INVENTORY_TIMEOUT: '5s' } });
+});
+afterAll(async () => {
+  await cluster?.teardown();
+});
+
+describe('inventory never answers', () => {
+  it('the deadline passes: payment voided, CANCELLED with INVENTORY_TIMEOUT; inventory, started later, reserves and releases, leaving stock as it was', async () => {
+    const scenario = new Scenario(cluster);
+    const plenty = await scenario.product(10);
+    const scarce = await scenario.product(1);
+    await cluster.kill('inventory', 'SIGTERM');
+
+    await scenario.orders(3, () => [{ sku: plenty, quantity: 2 }], {}, 3);
+    // Two orders for the last unit: when inventory comes back, one reservation succeeds and one is rejected, both too late.
+    await scenario.orders(2, () => [{ sku: scarce, quantity: 1 }, { sku: plenty, quantity: 1 }], {}, 2);
+    expect(scenario.orderIds).toHaveLength(5);
+
+    for (const orderId of scenario.orderIds) {
+      const order = await scenario.waitForStatus(orderId, 'CANCELLED', 60_000);
+      expect(order).toMatchObject({ reason: 'INVENTORY_TIMEOUT', payment: { status: 'VOIDED' } });
+      expect(await paymentsOf(cluster, orderId)).toMatchObject([{ status: 'VOIDED', captureCount: 0, voidCount: 1 }]);
+    }
+    // Inventory's backlog: each order's order.paid and its order.cancelled, waiting for a handler that is not there.
+    const queue = inventoryQueueName(cluster.env.EVENTS_EXCHANGE ?? 'ensemble.events');
+    await eventually(async () => expect(await queueDepth(cluster.managementUrl, queue)).toBe(10), { timeoutMs: 30_000, intervalMs: 250 });
+
+    await cluster.start('inventory');
+    const report = await scenario.ledger();
+    // Inventory's late outcomes did not revive any order: the workflow had already decided.
+    expect(Object.values(report.statuses)).toEqual(Array(5).fill('CANCELLED'));
+    for (const orderId of scenario.orderIds) expect((await call(`${cluster.api}/orders/${orderId}`)).body.reason).toBe('INVENTORY_TIMEOUT');
+    // It did work through order.paid: the last unit was reserved for one of the two (then released).
+    const scarceReservations = await Promise.all(
+      scenario.orderIds.slice(3).map(async (orderId) => (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations),
+    );
+    expect(scarceReservations.flat().filter((r: { sku: string; status: string }) => r.sku === scarce).map((r: { status: string }) => r.status)).toEqual(['RELEASED']);
+  });
+});
