@@ -1,6 +1,8 @@
 // End to end through HTTP, every component real: each terminal path, the last-unit race and idempotent order placement.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { eventually } from '../support/broker.js';
 import { captureHistory } from '../support/histories.js';
@@ -68,6 +70,13 @@ describe('placing an order', () => {
     } finally {
       await client.connection.close();
     }
+
+    // The operator's view: the Temporal CLI finds the order by its search attributes.
+    const { stdout } = await promisify(execFile)(inject('infrastructure').temporalCliPath, [
+      'workflow', 'list', '--address', stack.config.TEMPORAL_ADDRESS, '--namespace', 'default', '--output', 'json',
+      '--query', `OrderStatus="CONFIRMED" AND CustomerId="${request.customerId}"`,
+    ]);
+    expect((JSON.parse(stdout) as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId)).toEqual([`order-${body.orderId}`]);
 
     const listed = await eventually(async () => {
       const answer = await call(`${stack.api}/orders?customerId=${request.customerId}&status=CONFIRMED`);
