@@ -86,9 +86,9 @@ describe('handler crashes', () => {
     // Inventory has answered; its outcome waits in the bridge's queue.
     await eventually(async () => expect(await reservationsOf(orderId)).toMatchObject([{ sku, status: 'RESERVED' }]), { timeoutMs: 60_000, intervalMs: 200 });
 
-    // Hold the capture at the processor (under the client's 10s timeout) so the order is still running when the
-    // restarted bridge signals again: the duplicate must reach the workflow, not a finished run.
-    await call(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { delayMs: 9_000, delayNextRequests: 1 } });
+    // The processor refuses the next captures (503, retried with backoff: 1+2+4+8 s) so the order is still running when
+    // the restarted bridge signals again: the duplicate must reach the workflow, not a finished run.
+    await call(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { failNextRequests: 4 } });
     const armed = await cluster.start('order-outcome', { CRASH_AT: 'order-outcome:after-signal' });
     expect((await armed.exited).signal).toBe('SIGKILL');
     await cluster.start('order-outcome');
