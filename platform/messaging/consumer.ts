@@ -78,7 +78,10 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
 
   const settle = async (message: ConsumeMessage) => {
     const attempt = Number(propertiesOf(message).headers?.[ATTEMPT_HEADER] ?? 1);
-    const messageLog = log.child({ messageId: propertiesOf(message).messageId, type: message.fields.routingKey, attempt });
+    // A retry comes back from its delay queue routed by the queue's name; the event type travels in x-routing-key.
+    const routedAs = propertiesOf(message).headers?.['x-routing-key'];
+    const type = typeof routedAs === 'string' ? routedAs : message.fields.routingKey;
+    const messageLog = log.child({ messageId: propertiesOf(message).messageId, type, attempt });
     let event: IntegrationEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
