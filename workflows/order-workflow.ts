@@ -173,16 +173,15 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     await publish('order.paid', { orderId, customerId, lines, total: state.total, currency: state.currency, authorizationId });
     state.inventory.status = 'AWAITING';
     const answered = await condition(() => outcome !== undefined || cancelRequested, input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS);
-    if (!answered) {
+    if (outcome) state.inventory.status = outcome.outcome;
+    if (cancelRequested) {
+      // An accepted cancel always wins, even when inventory's answer landed in the same workflow task.
+      reason = 'CUSTOMER_REQUEST';
+    } else if (!answered) {
       state.inventory.status = 'TIMED_OUT';
       reason = 'INVENTORY_TIMEOUT';
-    } else if (outcome?.outcome === 'RESERVED') {
-      state.inventory.status = 'RESERVED';
     } else if (outcome?.outcome === 'REJECTED') {
-      state.inventory.status = 'REJECTED';
       reason = 'OUT_OF_STOCK';
-    } else {
-      reason = 'CUSTOMER_REQUEST';
     }
   }
 
