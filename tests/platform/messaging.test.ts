@@ -124,6 +124,38 @@ describe('consumer', () => {
     await consumer.stop();
   });
 
+  it('lets the broker dead-letter a message that keeps killing its consumer before any ack', async () => {
+    const queue = `test-crashing-${randomUUID().slice(0, 8)}`;
+    // maxAttempts 1 gives a broker delivery limit of 2 (see startConsumer).
+    const declared = consume(queue, async () => undefined, 1);
+    await declared.ready();
+    await declared.stop();
+    const event = placed();
+    await publisher.publish(event);
+
+    // A consumer that dies with the message in hand: the broker takes it back each time and counts the deliveries.
+    const connection = await amqplib.connect(infrastructure.amqpUrl);
+    for (let delivery = 1; delivery <= 3; delivery++) {
+      const channel = await connection.createChannel();
+      const message = await eventually(async () => {
+        const got = await channel.get(queue, { noAck: false });
+        if (!got) throw new Error('message not back in the queue yet');
+        return got;
+      });
+      expect(message.properties.messageId).toBe(event.eventId);
+      await channel.close();
+    }
+    await connection.close();
+
+    const dead = await eventually(async () => {
+      const message = await readQueue(deadLetterQueueName(queue));
+      if (!message) throw new Error('not dead-lettered by the broker yet');
+      return message;
+    });
+    expect(dead.properties.messageId).toBe(event.eventId);
+    expect(JSON.stringify(dead.properties.headers?.['x-death'])).toContain('delivery_limit');
+  });
+
   it('dead-letters a message that is not a valid event', async () => {
     const queue = `test-invalid-${randomUUID().slice(0, 8)}`;
     const consumer = consume(queue, async () => undefined);
