@@ -116,8 +116,13 @@ export async function startOrder(env: TestWorkflowEnvironment, taskQueue: string
   return { state, handle: env.client.workflow.getHandle(workflowId) };
 }
 
-export async function withWorker<T>(env: TestWorkflowEnvironment, activities: ScriptedActivities, run: (taskQueue: string) => Promise<T>) {
-  const taskQueue = `orders-test-${randomUUID()}`;
+/** Runs `run` while a worker polls; pass the task queue of an earlier worker to resume the same workflows. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  activities: ScriptedActivities,
+  run: (taskQueue: string) => Promise<T>,
+  taskQueue = `orders-test-${randomUUID()}`,
+) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

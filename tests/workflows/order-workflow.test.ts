@@ -140,6 +140,32 @@ describe('orderWorkflow', () => {
     expect(final.status).toBe('CONFIRMED');
   });
 
+  it('keeps the cancel answer and the final state in agreement when cancel and outcome reach the workflow together', async () => {
+    const activities = new ScriptedActivities();
+    const input = orderInput();
+    const handle = await withWorker(env, activities, async (taskQueue) => {
+      const { handle } = await startOrder(env, taskQueue, input);
+      await activities.published$('order.paid');
+      return { handle, taskQueue };
+    });
+    // No worker now: the cancel and the outcome queue up and arrive in the same workflow task.
+    const cancel = handle.handle.executeUpdate(cancelOrderUpdate).then(
+      (state) => ({ accepted: true as const, state }),
+      (error: unknown) => ({ accepted: false as const, error }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the server register the update before the signal
+    await handle.handle.signal(inventoryOutcomeSignal, { eventId: 'evt-1', outcome: 'RESERVED' });
+    const [answer, final] = await withWorker(env, activities, async () => Promise.all([cancel, handle.handle.result()]), handle.taskQueue);
+
+    if (answer.accepted) {
+      expect(final).toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', payment: { status: 'VOIDED' } });
+      expect(activities.calls).not.toContain('capturePayment');
+    } else {
+      expect(final).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' } });
+      expect(activities.calls).not.toContain('voidPayment');
+    }
+  });
+
   it('ignores duplicate and contradicting outcome signals after the first', async () => {
     const activities = new ScriptedActivities();
     const final = await withWorker(env, activities, async (taskQueue) => {
