@@ -108,6 +108,8 @@ class SupervisedComponent {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // The pid lets an operator (or a test) signal one component without guessing which node process it is.
+    if (child.pid !== undefined) say(`started ${this.name} (pid ${child.pid})`);
     const label = prefix(this.name, this.index);
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;

@@ -1,0 +1,262 @@
+// What the README promises about `npm start`: one command runs the whole stack, restarts a crashed component, and Ctrl-C stops all of it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { configVariables } from '../platform/config.js';
+import { findFreePort } from '../scripts/local-servers/ports.js';
+import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
+import { eventually } from './support/broker.js';
+import { call, orderRequest } from './support/http.js';
+
+/** The order the supervisor starts its components in; they must stop in the reverse. */
+const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];
+
+interface Supervisor {
+  process: ChildProcess;
+  /** Everything it printed so far, stdout and stderr interleaved as they arrived. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `npm start` the way npm does (`tsx scripts/start.ts`), with only the settings given, not the test runner's. */
+function startSupervisor(settings: Record<string, string>): Supervisor {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // A DATABASE_URL or PORT from the developer's shell would make this run share state or ports with theirs.
+  for (const variable of [...configVariables, 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'TEMPORAL_CLI']) {
+    delete env[variable];
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repositoryRoot,
+    env: { ...env, NO_COLOR: '1', ...settings },
+    // Its own process group, so cleanup can take it down whatever state a failed test left it in.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { process: child, output: () => text, exited };
+}
+
+/** Polls the supervisor's output until it matches; a failure shows what it printed. */
+async function waitForOutput(supervisor: Supervisor, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return eventually(
+    () => {
+      const match = pattern.exec(supervisor.output());
+      if (!match) throw new Error(`no ${String(pattern)} within ${timeoutMs} ms; the supervisor printed:\n${tail(supervisor.output())}`);
+      return match;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+async function exitWithin(supervisor: Supervisor, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the supervisor did not exit within ${timeoutMs} ms; it printed:\n${tail(supervisor.output())}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([supervisor.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const tail = (text: string) => text.slice(-4_000);
+
+/** Every `started <name> (pid N)` line, in order, restarts included. */
+function startedComponents(output: string): { name: string; pid: number }[] {
+  return [...output.matchAll(/started (\S+) \(pid (\d+)\)/g)].map((match) => ({ name: match[1]!, pid: Number(match[2]) }));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+describe('npm start, against the test servers', () => {
+  const infrastructure = inject('infrastructure');
+  let supervisor: Supervisor;
+  let dataDir: string;
+  let api: string;
+  let inventory: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
+    const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+    api = `http://127.0.0.1:${port}`;
+    inventory = `http://127.0.0.1:${inventoryPort}`;
+    const suffix = randomUUID().slice(0, 8);
+    supervisor = startSupervisor({
+      // Given servers are reused, so npm start runs no dev servers of its own (that code is tested in local-servers.test.ts).
+      TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+      TEMPORAL_UI_URL: infrastructure.temporalUiUrl,
+      AMQP_URL: infrastructure.amqpUrl,
+      RABBITMQ_MANAGEMENT_URL: infrastructure.amqpManagementUrl,
+      PORT: String(port),
+      PAYMENT_PROVIDER_PORT: String(paymentPort),
+      PAYMENT_PROVIDER_URL: `http://127.0.0.1:${paymentPort}`,
+      INVENTORY_PORT: String(inventoryPort),
+      INVENTORY_URL: inventory,
+      NOTIFICATIONS_PORT: String(notificationsPort),
+      NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
+      // Queues and the task queue of their own, so no other test's consumers or workers take this run's work.
+      EVENTS_EXCHANGE: `test.start.${suffix}`,
+      TEMPORAL_TASK_QUEUE: `orders-start-${suffix}`,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      WORKER_SHUTDOWN_GRACE: '2s',
+    });
+  });
+
+  afterAll(async () => {
+    if (!supervisor) return;
+    killGroup(supervisor.process.pid);
+    // Components run in process groups of their own, so the supervisor's group does not include them.
+    for (const { pid } of startedComponents(supervisor.output())) killGroup(pid);
+    await exitWithin(supervisor, 10_000).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('one command runs the whole stack: banner with the URLs, the demo catalog, and an order confirmed end to end', async () => {
+    await waitForOutput(supervisor, /Ensemble is running\. Ctrl-C stops everything\./, 90_000);
+    const output = supervisor.output();
+    expect(output).toContain(`API                     ${api}   (OpenAPI: ${api}/openapi.json)`);
+    expect(output).toContain(`Temporal web UI         ${infrastructure.temporalUiUrl}/namespaces/default/workflows`);
+    expect(output).toMatch(new RegExp(`RabbitMQ management UI  \\S*${new URL(infrastructure.amqpManagementUrl).host.replace(/\./g, '\\.')}`));
+    expect(startedComponents(output).map(({ name }) => name)).toEqual(COMPONENT_NAMES);
+
+    const products = await eventually(
+      async () => {
+        const answer = await call<{ products: { sku: string; price: number }[] }>(`${api}/products`);
+        expect(answer.status).toBe(200);
+        expect(answer.body.products.map((product) => product.sku)).toContain('MUG-LOGO');
+        return answer.body.products;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(products.find((product) => product.sku === 'MUG-LOGO')?.price).toBe(1250);
+    expect(products.length).toBeGreaterThan(1);
+
+    // The worker verifies carts against its own replica, which may fill a moment after the API's; until then an order is REJECTED.
+    const placed = await eventually(
+      async () => {
+        const answer = await call(`${api}/orders`, { method: 'POST', body: orderRequest([{ sku: 'MUG-LOGO', quantity: 2 }]) });
+        expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+        return answer.body as { orderId: string; total: number };
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(placed.total).toBe(2 * 1250);
+
+    const confirmed = await eventually(
+      async () => {
+        const answer = await call(`${api}/orders/${placed.orderId}`);
+        expect(answer.body?.status, JSON.stringify(answer.body)).toBe('CONFIRMED');
+        return answer.body as { payment: { status: string }; inventory: { status: string } };
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(confirmed.payment.status).toBe('CAPTURED');
+    expect(confirmed.inventory.status).toBe('COMMITTED');
+  });
+
+  it('a crashed component is restarted: inventory killed with SIGKILL comes back and answers its health check', async () => {
+    const before = startedComponents(supervisor.output()).filter(({ name }) => name === 'inventory');
+    const killed = before.at(-1)!.pid;
+    process.kill(killed, 'SIGKILL');
+
+    await waitForOutput(supervisor, /inventory exited unexpectedly \(signal SIGKILL\); restarting in \d+(\.\d+)?s/, 10_000);
+    const restarted = await eventually(
+      () => {
+        const now = startedComponents(supervisor.output()).filter(({ name }) => name === 'inventory');
+        expect(now.length).toBe(before.length + 1);
+        return now.at(-1)!.pid;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(restarted).not.toBe(killed);
+    expect(isRunning(killed)).toBe(false);
+
+    await eventually(
+      async () => {
+        const answer = await call(`${inventory}/health`);
+        expect(answer.status).toBe(200);
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(isRunning(restarted)).toBe(true);
+  });
+
+  it('Ctrl-C stops everything: the API first, the payment provider last, exit code 0, no component left running', async () => {
+    const components = startedComponents(supervisor.output());
+    supervisor.process.kill('SIGINT');
+
+    const { code, signal } = await exitWithin(supervisor, 60_000);
+    const output = supervisor.output();
+    expect({ code, signal }, tail(output)).toEqual({ code: 0, signal: null });
+    expect(output).toContain('SIGINT: stopping the stack');
+    const stopped = [...output.matchAll(/^stack\s+\| (\S+) stopped$/gm)].map((match) => match[1]);
+    expect(stopped).toEqual([...COMPONENT_NAMES].reverse());
+    // Each stopped gracefully on SIGTERM; none needed to be killed.
+    expect(output).not.toMatch(/did not stop within/);
+    expect(components.filter(({ pid }) => isRunning(pid))).toEqual([]);
+  });
+});
+
+describe('npm start with a busy port', () => {
+  let blocker: Server | undefined;
+  let supervisor: Supervisor | undefined;
+
+  afterAll(async () => {
+    killGroup(supervisor?.process.pid);
+    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+  });
+
+  it('gives a clear message naming the port and the PORT variable, and exits 1 without starting anything', async () => {
+    const infrastructure = inject('infrastructure');
+    blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port)));
+    const dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-busy-'));
+    try {
+      supervisor = startSupervisor({
+        TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+        AMQP_URL: infrastructure.amqpUrl,
+        PORT: String(port),
+        PAYMENT_PROVIDER_PORT: String(await findFreePort()),
+        INVENTORY_PORT: String(await findFreePort()),
+        NOTIFICATIONS_PORT: String(await findFreePort()),
+        EVENTS_EXCHANGE: `test.start.${randomUUID().slice(0, 8)}`,
+        DATA_DIR: dataDir,
+      });
+
+      const { code } = await exitWithin(supervisor, 30_000);
+      expect(code, supervisor.output()).toBe(1);
+      expect(supervisor.output()).toContain(`Port ${port} (API, set PORT) is already in use`);
+      expect(startedComponents(supervisor.output())).toEqual([]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
