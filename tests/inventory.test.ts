@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import amqplib from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig, type Config } from '../platform/config.js';
+import type { Config } from '../platform/config.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import { createLogger } from '../platform/logger.js';
 import { connectBroker, type Broker } from '../platform/messaging/broker.js';
@@ -20,6 +20,7 @@ import { handleInventoryEvent } from '../event-handlers/inventory/handlers.js';
 import { startInventory, type RunningInventory } from '../event-handlers/inventory/index.js';
 import { INVENTORY_SCHEMA, inventoryMigrations, upsertProduct } from '../event-handlers/inventory/store.js';
 import { createTestDatabase } from './support/databases.js';
+import { testConfig as sharedTestConfig, waitFor } from './support/broker.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('inventory-test', 'silent');
@@ -28,28 +29,13 @@ const RETRY_DELAYS = [200, 400];
 const uniqueSku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`.toUpperCase();
 
 function testConfig(exchange: string, overrides: Record<string, string> = {}): Config {
-  return loadConfig({
-    AMQP_URL: infrastructure.amqpUrl,
+  return sharedTestConfig(infrastructure, {
     EVENTS_EXCHANGE: exchange,
-    DATA_DIR: ':memory:',
-    INVENTORY_PORT: '0',
-    LOG_LEVEL: 'silent',
     SEED_DEMO_CATALOG: 'false',
     CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS.join(','),
     CONSUMER_MAX_ATTEMPTS: '10',
-    OUTBOX_POLL_INTERVAL: '100ms',
     ...overrides,
   });
-}
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Publishes events as the order workflow would, and records every event seen on the exchange. */

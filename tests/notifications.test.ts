@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../platform/config.js';
+import type { Config } from '../platform/config.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import { createLogger } from '../platform/logger.js';
 import { connectBroker, type Broker } from '../platform/messaging/broker.js';
@@ -12,32 +12,18 @@ import { createEventPublisher, type EventPublisher } from '../platform/messaging
 import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../platform/messaging/topology.js';
 import { startNotifications, type RunningNotifications } from '../event-handlers/notifications/index.js';
 
+import { testConfig as sharedTestConfig, waitFor } from './support/broker.js';
 const infrastructure = inject('infrastructure');
 const log = createLogger('notifications-test', 'silent');
 const RETRY_DELAYS = [200, 400];
 
 function testConfig(exchange: string, overrides: Record<string, string> = {}): Config {
-  return loadConfig({
-    AMQP_URL: infrastructure.amqpUrl,
+  return sharedTestConfig(infrastructure, {
     EVENTS_EXCHANGE: exchange,
-    DATA_DIR: ':memory:',
-    NOTIFICATIONS_PORT: '0',
-    LOG_LEVEL: 'silent',
     CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS.join(','),
     CONSUMER_MAX_ATTEMPTS: '10',
-    OUTBOX_POLL_INTERVAL: '100ms',
     ...overrides,
   });
-}
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 // expect's asymmetric matchers are typed any; naming them once keeps the assertions typed.

@@ -1,6 +1,6 @@
 // Inventory's reactions to order events: reserve on payment, commit on confirmation, release on cancellation, re-emit the catalog on request.
 import { createHash } from 'node:crypto';
-import { createEvent, type EventData, type IntegrationEvent } from '../../platform/events/catalog.js';
+import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
 import { NotReadyError, PoisonMessageError } from '../../platform/messaging/errors.js';
 import type { HandlerContext } from '../../platform/messaging/consumer.js';
 import { addToOutbox, type TransactionalHandler } from '../../platform/messaging/inbox-outbox.js';
@@ -9,6 +9,7 @@ import {
   INVENTORY_SCHEMA,
   adjustStock,
   availableOf,
+  catalogFacts,
   findOrderOutcome,
   findReservations,
   insertReservation,
@@ -43,16 +44,7 @@ const causedBy = (event: IntegrationEvent): Causation => ({ correlationId: event
 
 /** The catalog fact a replica needs; its id names the revision, so the same revision is published once. */
 export function productUpdatedEvent(product: ProductRow, causation: Causation, eventId = `catalog:${product.sku}:${product.revision}`) {
-  const data: EventData<'catalog.product-updated'> = {
-    sku: product.sku,
-    name: product.name,
-    price: product.price,
-    currency: product.currency,
-    available: Math.max(0, availableOf(product)),
-    active: product.active,
-    revision: product.revision,
-  };
-  return createEvent('catalog.product-updated', data, { eventId, ...causation });
+  return createEvent('catalog.product-updated', catalogFacts(product), { eventId, ...causation });
 }
 
 const outbox = (tx: Queryable, event: IntegrationEvent) => addToOutbox(tx, INVENTORY_SCHEMA, event);

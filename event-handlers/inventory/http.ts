@@ -1,14 +1,15 @@
 // Inventory's HTTP surface: the owner's catalog writes (upsert with its product-updated event) and reads for operators and checks.
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { errorHandlers, HttpError, parseRequest } from '../../platform/http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
 import { productUpdatedEvent } from './handlers.js';
 import {
   INVENTORY_SCHEMA,
-  availableOf,
+  catalogFacts,
   findOrderOutcome,
   findProduct,
   findReservations,
@@ -30,47 +31,9 @@ const productBody = z.strictObject({
 
 const reservationsQuery = z.object({ orderId: z.string().min(1).max(200) });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/** zod issues as the contract's details: one entry per field, unknown fields named one by one. */
-function validationFailed(error: z.ZodError, prefix: string[] = []): HttpError {
-  const details = error.issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }));
-    return [{ path: path.join('.'), message: issue.message }];
-  });
-  return new HttpError(400, 'VALIDATION_FAILED', 'the request is not valid', details);
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, prefix: string[]): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationFailed(result.error, prefix);
-  return result.data;
-}
-
-/** The public catalog fields, as the replica and the public API present them. */
-const publicProduct = (product: ProductRow) => ({
-  sku: product.sku,
-  name: product.name,
-  price: product.price,
-  currency: product.currency,
-  available: Math.max(0, availableOf(product)),
-  active: product.active,
-  revision: product.revision,
-});
-
 /** The owner's view adds the stock behind availability. */
 const ownerProduct = (product: ProductRow) => ({
-  ...publicProduct(product),
+  ...catalogFacts(product),
   onHand: product.on_hand,
   reserved: product.reserved,
   updatedAt: new Date(product.updated_at).toISOString(),
@@ -97,8 +60,8 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
   });
 
   app.put('/products/:sku', async (req: Request<{ sku: string }>, res: Response) => {
-    const sku = parse(skuParam, req.params.sku, ['sku']);
-    const input = parse(productBody, req.body, []);
+    const sku = parseRequest(skuParam, req.params.sku, ['sku']);
+    const input = parseRequest(productBody, req.body, []);
     const correlationId = req.get('x-correlation-id') ?? randomUUID();
     const product = await db.transaction(async (tx) => {
       const written = await upsertProduct(tx, sku, input);
@@ -107,11 +70,11 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
     });
     afterCommit();
     log.info({ sku, revision: product.revision }, 'product written');
-    res.json(publicProduct(product));
+    res.json(catalogFacts(product));
   });
 
   app.get('/reservations', async (req, res) => {
-    const { orderId } = parse(reservationsQuery, req.query, []);
+    const { orderId } = parseRequest(reservationsQuery, req.query, []);
     const [reservations, outcome] = await Promise.all([findReservations(db, orderId), findOrderOutcome(db, orderId)]);
     res.json({
       orderId,
@@ -120,22 +83,6 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
     });
   });
 
-  app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`)));
-
-  const errors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    if (error instanceof HttpError) {
-      res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
-      return;
-    }
-    // body-parser marks malformed bodies with a 4xx status; they are the client's mistake, not ours.
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'VALIDATION_FAILED', message: (error as Error).message } });
-      return;
-    }
-    log.error({ err: error }, 'request failed');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
-  };
-  app.use(errors);
+  app.use(...errorHandlers(log));
   return app;
 }

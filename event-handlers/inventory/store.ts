@@ -87,6 +87,17 @@ const productColumns = 'sku, name, price, currency, active, on_hand, reserved, r
 
 export const availableOf = (product: Pick<ProductRow, 'on_hand' | 'reserved'>) => product.on_hand - product.reserved;
 
+/** The public catalog facts of a product: what catalog.product-updated carries and what the owner's surface shows. */
+export const catalogFacts = (product: ProductRow) => ({
+  sku: product.sku,
+  name: product.name,
+  price: product.price,
+  currency: product.currency,
+  available: Math.max(0, availableOf(product)),
+  active: product.active,
+  revision: product.revision,
+});
+
 /** Serializes all work on one order (two deliveries of its events under different ids), without locking anything else. */
 export async function lockOrder(tx: Queryable, orderId: string): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inventory:order:${orderId}`]);

@@ -1,6 +1,7 @@
 // Notifications' HTTP read surface: what each order's customer was told, and when.
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import { z } from 'zod';
+import { errorHandlers, parseRequest } from '../../platform/http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
 import { listNotifications, type NotificationRow } from './store.js';
@@ -30,28 +31,10 @@ export function createNotificationsApp(options: { db: Database; log: Logger }) {
   });
 
   app.get('/notifications', async (req, res) => {
-    const query = notificationsQuery.safeParse(req.query);
-    if (!query.success) {
-      res.status(400).json({
-        error: {
-          code: 'VALIDATION_FAILED',
-          message: 'the orderId query parameter is required',
-          details: query.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-        },
-      });
-      return;
-    }
-    res.json({ notifications: (await listNotifications(db, query.data.orderId)).map(notificationView) });
+    const query = parseRequest(notificationsQuery, req.query, [], 'the orderId query parameter is required');
+    res.json({ notifications: (await listNotifications(db, query.orderId)).map(notificationView) });
   });
 
-  app.use((req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
-  });
-
-  const errors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    log.error({ err: error }, 'request failed');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
-  };
-  app.use(errors);
+  app.use(...errorHandlers(log));
   return app;
 }

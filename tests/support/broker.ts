@@ -59,6 +59,15 @@ export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 1
   }
 }
 
+/** Polls until the probe yields a value (neither undefined nor false), naming what it waited for when the bound runs out. */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  return eventually(async () => {
+    const value = await probe();
+    if (value === undefined || value === false) throw new Error(`timed out waiting for ${what}`);
+    return value;
+  }, { timeoutMs });
+}
+
 /** Reads a queue's depth through the management API. */
 export async function queueDepth(managementUrl: string, queue: string): Promise<number> {
   const url = new URL(`/api/queues/%2F/${encodeURIComponent(queue)}`, managementUrl);

@@ -2,20 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ApplicationFailure } from '@temporalio/activity';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities, PublishEventInput } from '../../activities/index.js';
 import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../../platform/temporal/search-attributes.js';
 import { workflowsPath } from '../../worker/index.js';
-import {
-  CART_VERIFIED_UPDATE_ID,
-  cartVerifiedUpdate,
-  orderWorkflowId,
-  ORDER_WORKFLOW_TYPE,
-  type CartVerification,
-  type OrderInput,
-} from '../../workflows/contract.js';
+import { createOrderGateway } from '../../api/orders.js';
+import { orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
 export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
@@ -101,19 +94,10 @@ export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
   };
 }
 
-/** Starts an order the way the API does: update-with-start, answered when the cart is verified. */
+/** Starts an order exactly as the API does (update-with-start, answered when the cart is verified). */
 export async function startOrder(env: TestWorkflowEnvironment, taskQueue: string, input: OrderInput) {
-  const workflowId = orderWorkflowId(input.orderId);
-  const state = await env.client.workflow.executeUpdateWithStart(cartVerifiedUpdate, {
-    updateId: CART_VERIFIED_UPDATE_ID,
-    startWorkflowOperation: new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
-  return { state, handle: env.client.workflow.getHandle(workflowId) };
+  const state = await createOrderGateway(env.client, taskQueue).placeOrder(input);
+  return { state, handle: env.client.workflow.getHandle(orderWorkflowId(input.orderId)) };
 }
 
 /** Runs `run` while a worker polls; pass the task queue of an earlier worker to resume the same workflows. */
