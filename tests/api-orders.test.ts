@@ -1,12 +1,14 @@
 // The order routes against a real Temporal server, with a stand-in workflow that speaks the contract (the real one is tested end to end).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readUntil } from './support/broker.js';
 import type { RunningApi } from '../api/index.js';
 import { createIdempotencyStore, hashRequest } from '../api/idempotency-store.js';
 import { openDatabase } from '../platform/store/database.js';
 import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from './api-support.js';
 import { TEST_UNIT_PRICE, TOKEN_CONFIRM_AND_CLOSE, TOKEN_CONFIRM_AND_WAIT } from './api-test-workflow.js';
 import { createTestDatabase } from './support/databases.js';
+
 
 const infrastructure = inject('infrastructure');
 let api: RunningApi;
@@ -205,21 +207,11 @@ describe('GET /orders (Temporal visibility)', () => {
   const customerId = `cust-list-${randomUUID().slice(0, 8)}`;
   const placed: string[] = [];
 
-  /** Visibility is eventually consistent: wait until it shows what was written. */
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const value = await read();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-
   beforeAll(async () => {
     for (const token of ['tok_visa', 'tok_visa', TOKEN_CONFIRM_AND_CLOSE]) {
       placed.push((await placeOrder(validOrder({ customerId, paymentToken: token }))).body.orderId);
     }
-    await eventually(
+    await readUntil(
       () => call('GET', `/orders?customerId=${customerId}&limit=100`),
       (response) => response.body.orders?.length === 3 && response.body.orders.some((o: { status: string }) => o.status === 'CONFIRMED'),
     );

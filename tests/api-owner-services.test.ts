@@ -6,21 +6,13 @@ import { startInventory, type RunningInventory } from '../event-handlers/invento
 import { startNotifications, type RunningNotifications } from '../event-handlers/notifications/index.js';
 import { createLogger } from '../platform/logger.js';
 import { request, startTestApi, testConfig } from './api-support.js';
+import { readUntil } from './support/broker.js';
 
 const infrastructure = inject('infrastructure');
 let inventory: RunningInventory;
 let notifications: RunningNotifications;
 let api: RunningApi;
 const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(api.url, method, path, options);
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   const base = testConfig(infrastructure, { INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0', SEED_DEMO_CATALOG: 'true', OUTBOX_POLL_INTERVAL: '100ms' });
@@ -40,7 +32,7 @@ describe('catalog through the API', () => {
   it("GET /products shows the owner's catalog once the api's replica has received it", async () => {
     const owner = (await request(inventory.url, 'GET', '/products')).body.products as { sku: string }[];
     expect(owner.length).toBeGreaterThan(0);
-    const response = await eventually(() => call('GET', '/products'), (r) => r.body.products.length === owner.length);
+    const response = await readUntil(() => call('GET', '/products'), (r) => r.body.products.length === owner.length);
     expect(response.body.products.map((p: { sku: string }) => p.sku).sort()).toEqual(owner.map((p) => p.sku).sort());
     for (const product of response.body.products) expect(Object.keys(product).sort()).toEqual(['active', 'available', 'currency', 'name', 'price', 'sku']);
   });
@@ -51,12 +43,12 @@ describe('catalog through the API', () => {
     expect(written.status).toBe(200);
     expect(written.body).toMatchObject({ sku, name: 'Teapot', price: 2_450, available: 7, active: true, revision: expect.any(Number) });
 
-    const read = await eventually(() => call('GET', `/products/${sku}`), (r) => r.status === 200);
+    const read = await readUntil(() => call('GET', `/products/${sku}`), (r) => r.status === 200);
     expect(read.status).toBe(200);
     expect(read.body).toEqual({ sku, name: 'Teapot', price: 2_450, currency: written.body.currency, available: 7, active: true });
 
     await call('PUT', `/products/${sku}`, { body: { name: 'Teapot', price: 2_450, available: 0, active: false } });
-    const updated = await eventually(() => call('GET', `/products/${sku}`), (r) => r.body.active === false);
+    const updated = await readUntil(() => call('GET', `/products/${sku}`), (r) => r.body.active === false);
     expect(updated.body).toMatchObject({ available: 0, active: false });
   });
 });

@@ -68,6 +68,15 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
   }, { timeoutMs });
 }
 
+/** Reads until `done` holds (visibility and replicas are eventually consistent), returning the read that satisfied it. */
+export async function readUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const { value } = await waitFor(async () => {
+    const value = await read();
+    return done(value) ? { value } : undefined;
+  }, 'an eventually consistent read', timeoutMs);
+  return value;
+}
+
 /** Reads a queue's depth through the management API. */
 export async function queueDepth(managementUrl: string, queue: string): Promise<number> {
   const url = new URL(`/api/queues/%2F/${encodeURIComponent(queue)}`, managementUrl);
