@@ -37,7 +37,7 @@ export default tseslint.config(
         paths: nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
         patterns: [
           // Search-attribute keys are plain definitions, safe in the sandbox; everything else from outside is types only.
-          { regex: '^\\.\\./(activities|api|event-handlers|platform/(?!temporal/search-attributes))', allowTypeImports: true, message: 'Workflows import activity and platform types only.' },
+          { regex: '^\\.\\./(activities|api|catalog-replica|event-handlers|platform/(?!temporal/search-attributes))', allowTypeImports: true, message: 'Workflows import activity and platform types only.' },
           { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'amqplib', 'amqp-connection-manager', 'express', '@electric-sql/*'], message: 'Not available in the workflow sandbox.' },
         ],
       }],

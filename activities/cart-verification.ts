@@ -1,6 +1,6 @@
 // Cart verification rules, applied to the local catalog replica: prices always come from the replica, never from the client.
 import type { CartIssue, CartVerification, OrderItem, OrderLine } from '../workflows/contract.js';
-import type { ReplicaProduct } from '../event-handlers/catalog-replica/store.js';
+import type { ReplicaProduct } from '../catalog-replica/store.js';
 
 /** Most units of one sku a single order may take, whatever the stock (keeps one buyer from draining a product). */
 export const MAX_UNITS_PER_SKU = 100;

@@ -1,12 +1,12 @@
 // The order workflow's activities, built from their dependencies so they can be tested without globals.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { crashPoint } from '../platform/crash-points.js';
-import type { CatalogReplicaStore } from '../event-handlers/catalog-replica/store.js';
+import type { CatalogReplicaStore } from '../catalog-replica/store.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import type { EventPublisher } from '../platform/messaging/publisher.js';
 import type { CartVerification, OrderItem } from '../workflows/contract.js';
 import { verifyCartAgainst } from './cart-verification.js';
-import { PaymentDeclinedError, type PaymentGateway } from './payment-gateway.js';
+import { PaymentDeclinedError, type PaymentGateway } from './payment-provider-client.js';
 
 export interface ActivityDependencies {
   catalog: CatalogReplicaStore;

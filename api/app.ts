@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { orderWorkflowId, type OrderInput, type OrderState } from '../workflows/contract.js';
-import type { ReplicaProduct } from '../event-handlers/catalog-replica/index.js';
+import type { ReplicaProduct } from '../catalog-replica/index.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { crashPoint } from '../platform/crash-points.js';
 import { createAdminRouter } from './admin.js';

@@ -9,7 +9,7 @@ import { createDeadLetters } from '../platform/messaging/dead-letters.js';
 import { createEventPublisher } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
-import { startCatalogReplica } from '../event-handlers/catalog-replica/index.js';
+import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
 import { createIdempotencyStore } from './idempotency-store.js';

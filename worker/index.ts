@@ -7,9 +7,9 @@ import { ResourceStack } from '../platform/lifecycle.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectBroker } from '../platform/messaging/broker.js';
 import { createEventPublisher } from '../platform/messaging/publisher.js';
-import { startCatalogReplica, type CatalogReplica } from '../event-handlers/catalog-replica/index.js';
+import { startCatalogReplica, type CatalogReplica } from '../catalog-replica/index.js';
 import { createActivities } from '../activities/index.js';
-import { createPaymentGateway } from '../activities/payment-gateway.js';
+import { createPaymentGateway } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest, placeOrder, type Answer } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 let cluster: FaultCluster;
 

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, queueDepth } from '../support/broker.js';
 import { call } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 let cluster: FaultCluster;
 

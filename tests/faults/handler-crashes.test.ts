@@ -7,8 +7,8 @@ import type { IntegrationEvent } from '../../platform/events/catalog.js';
 import { orderWorkflowId } from '../../workflows/contract.js';
 import { eventually, watchEvents } from '../support/broker.js';
 import { call } from '../support/http.js';
-import { startFaultCluster, type FaultCluster, type InstanceName } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster, type InstanceName } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 const EXCHANGE = 'ensemble.events';
 let cluster: FaultCluster;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryQueueName } from '../../event-handlers/inventory/index.js';
 import { eventually, queueDepth } from '../support/broker.js';
 import { call, paymentsOf } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 let cluster: FaultCluster;
 

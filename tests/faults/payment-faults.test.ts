@@ -3,8 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/broker.js';
 import { call } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 let cluster: FaultCluster;
 let connection: Connection;

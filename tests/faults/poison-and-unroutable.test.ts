@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadLetters, type DeadLetters } from '../../platform/messaging/dead-letters.js';
 import { eventually, testLog } from '../support/broker.js';
 import { call, notificationsOf } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 const EXCHANGE = 'ensemble.events';
 const MAX_ATTEMPTS = 5;

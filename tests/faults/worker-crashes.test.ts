@@ -1,8 +1,8 @@
 // Fault tests: the worker killed at the worst moments; every order still ends once, with money and stock agreeing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
-import { startFaultCluster, type FaultCluster } from './support/cluster.js';
-import { Scenario } from './support/scenario.js';
+import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
+import { Scenario } from '../support/faults/scenario.js';
 
 let cluster: FaultCluster;
 

@@ -9,8 +9,8 @@ import { inject } from 'vitest';
 import { findFreePort } from '../../../scripts/local-servers/ports.js';
 import { startRabbitNode, type RabbitNode } from '../../../scripts/local-servers/rabbitmq-node.js';
 import { repositoryRoot } from '../../../scripts/local-servers/temporal-cli.js';
-import { createTestDatabase } from '../../support/databases.js';
-import { eventually } from '../../support/broker.js';
+import { createTestDatabase } from '../databases.js';
+import { eventually } from '../broker.js';
 
 export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'worker' | 'api';
 

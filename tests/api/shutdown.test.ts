@@ -1,6 +1,6 @@
 // Stopping the API is graceful: no new connections, in-flight requests finish (here: an order waiting on its workflow), then connections close.
 import { afterAll, expect, inject, it } from 'vitest';
-import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from './api-support.js';
+import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
 
 const infrastructure = inject('infrastructure');
 let worker: TestWorker | undefined;

@@ -1,12 +1,12 @@
 // The API in front of the owners: catalog writes go to inventory and come back through the replica; notifications are read from their owner.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningApi } from '../api/index.js';
-import { startInventory, type RunningInventory } from '../event-handlers/inventory/index.js';
-import { startNotifications, type RunningNotifications } from '../event-handlers/notifications/index.js';
-import { createLogger } from '../platform/logger.js';
-import { request, startTestApi, testConfig } from './api-support.js';
-import { readUntil } from './support/broker.js';
+import type { RunningApi } from '../../api/index.js';
+import { startInventory, type RunningInventory } from '../../event-handlers/inventory/index.js';
+import { startNotifications, type RunningNotifications } from '../../event-handlers/notifications/index.js';
+import { createLogger } from '../../platform/logger.js';
+import { request, startTestApi, testConfig } from '../support/api.js';
+import { readUntil } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
 let inventory: RunningInventory;

@@ -9,10 +9,10 @@ import {
   PaymentProviderUnavailableError,
   PaymentRejectedError,
   type PaymentGateway,
-} from '../activities/payment-gateway.js';
-import { startPaymentProvider, type PaymentProvider } from '../payment-provider/server.js';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
+} from '../../activities/payment-provider-client.js';
+import { startPaymentProvider, type PaymentProvider } from '../../payment-provider/server.js';
+import { loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
 
 let provider: PaymentProvider;
 let gateway: PaymentGateway;

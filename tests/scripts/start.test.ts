@@ -6,11 +6,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configVariables } from '../platform/config.js';
-import { findFreePort } from '../scripts/local-servers/ports.js';
-import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
-import { eventually } from './support/broker.js';
-import { call, orderRequest } from './support/http.js';
+import { configVariables } from '../../platform/config.js';
+import { findFreePort } from '../../scripts/local-servers/ports.js';
+import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
+import { eventually } from '../support/broker.js';
+import { call, orderRequest } from '../support/http.js';
 
 /** The order the supervisor starts its components in; they must stop in the reverse. */
 const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];

@@ -1,7 +1,7 @@
 // Cart verification rules against a catalog replica snapshot.
 import { describe, expect, it } from 'vitest';
 import { MAX_UNITS_PER_SKU, verifyCartAgainst } from '../../activities/cart-verification.js';
-import type { ReplicaProduct } from '../../event-handlers/catalog-replica/store.js';
+import type { ReplicaProduct } from '../../catalog-replica/store.js';
 
 const product = (sku: string, overrides: Partial<ReplicaProduct> = {}): ReplicaProduct => ({
   sku, name: `Product ${sku}`, price: 1000, currency: 'USD', available: 10, active: true, revision: 1, ...overrides,

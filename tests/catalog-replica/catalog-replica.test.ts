@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { createEvent, type EventData } from '../../platform/events/catalog.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
-import { startCatalogReplica } from '../../event-handlers/catalog-replica/index.js';
+import { startCatalogReplica } from '../../catalog-replica/index.js';
 import { storeBackends } from '../support/backends.js';
 import { eventually, testConfig, testLog, watchEvents } from '../support/broker.js';
 

@@ -1,8 +1,8 @@
 // The orders side's local copy of the catalog and availability: read by cart verification and GET /products, never by inventory.
-import type { Database, Queryable } from '../../platform/store/database.js';
-import { migrate } from '../../platform/store/migrations.js';
-import { inboxOutboxMigration } from '../../platform/messaging/inbox-outbox.js';
-import type { EventData } from '../../platform/events/catalog.js';
+import type { Database, Queryable } from '../platform/store/database.js';
+import { migrate } from '../platform/store/migrations.js';
+import { inboxOutboxMigration } from '../platform/messaging/inbox-outbox.js';
+import type { EventData } from '../platform/events/catalog.js';
 
 export interface ReplicaProduct {
   sku: string;

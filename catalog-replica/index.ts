@@ -1,14 +1,14 @@
 // The catalog replica: fed by catalog.product-updated, so the orders side keeps working when inventory is down.
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../../platform/config.js';
-import type { Logger } from '../../platform/logger.js';
-import type { Database } from '../../platform/store/database.js';
-import type { Broker } from '../../platform/messaging/broker.js';
-import type { EventPublisher } from '../../platform/messaging/publisher.js';
-import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
-import { consumerQueueName } from '../../platform/messaging/topology.js';
-import { transactional } from '../../platform/messaging/inbox-outbox.js';
-import { createEvent } from '../../platform/events/catalog.js';
+import type { Config } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import type { Database } from '../platform/store/database.js';
+import type { Broker } from '../platform/messaging/broker.js';
+import type { EventPublisher } from '../platform/messaging/publisher.js';
+import { consumerSettings, startConsumer } from '../platform/messaging/consumer.js';
+import { consumerQueueName } from '../platform/messaging/topology.js';
+import { transactional } from '../platform/messaging/inbox-outbox.js';
+import { createEvent } from '../platform/events/catalog.js';
 import { CatalogReplicaStore } from './store.js';
 
 export { CatalogReplicaStore, type ReplicaProduct } from './store.js';

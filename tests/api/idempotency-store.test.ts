@@ -1,8 +1,8 @@
 // The API's idempotency store keeps its promises on both stores it runs on: embedded PGlite and a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase, type Database } from '../platform/store/database.js';
-import { createIdempotencyStore, hashRequest, type IdempotencyStore } from '../api/idempotency-store.js';
-import { createTestDatabase } from './support/databases.js';
+import { openDatabase, type Database } from '../../platform/store/database.js';
+import { createIdempotencyStore, hashRequest, type IdempotencyStore } from '../../api/idempotency-store.js';
+import { createTestDatabase } from '../support/databases.js';
 
 const postgresUrl = inject('infrastructure').postgresUrl;
 

@@ -8,8 +8,8 @@ import {
   type CartIssue,
   type OrderInput,
   type OrderState,
-} from '../workflows/contract.js';
-import { OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+} from '../../workflows/contract.js';
+import { OrderStatusAttribute, OrderTotalAttribute } from '../../platform/temporal/search-attributes.js';
 
 /** Every unit costs this in the stand-in's catalog; skus starting with UNKNOWN do not exist. */
 export const TEST_UNIT_PRICE = 250;

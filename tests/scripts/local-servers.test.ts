@@ -6,8 +6,8 @@ import { Connection } from '@temporalio/client';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { assertPortsFree, findFreePort, PortsInUseError } from '../scripts/local-servers/ports.js';
-import { locateTemporalCli } from '../scripts/local-servers/temporal-cli.js';
+import { assertPortsFree, findFreePort, PortsInUseError } from '../../scripts/local-servers/ports.js';
+import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 
 const run = promisify(execFile);
 

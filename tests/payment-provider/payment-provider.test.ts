@@ -1,10 +1,10 @@
 // Specification of the payment provider stand-in: test tokens, idempotency, the authorization state machine, faults, shutdown.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
-import { startPaymentProvider, type PaymentProvider } from '../payment-provider/server.js';
-import { createTestDatabase } from './support/databases.js';
+import { loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { startPaymentProvider, type PaymentProvider } from '../../payment-provider/server.js';
+import { createTestDatabase } from '../support/databases.js';
 
 const log = createLogger('payment-provider', 'silent');
 

@@ -1,13 +1,13 @@
 // The order routes against a real Temporal server, with a stand-in workflow that speaks the contract (the real one is tested end to end).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readUntil } from './support/broker.js';
-import type { RunningApi } from '../api/index.js';
-import { createIdempotencyStore, hashRequest } from '../api/idempotency-store.js';
-import { openDatabase } from '../platform/store/database.js';
-import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from './api-support.js';
-import { TEST_UNIT_PRICE, TOKEN_CONFIRM_AND_CLOSE, TOKEN_CONFIRM_AND_WAIT } from './api-test-workflow.js';
-import { createTestDatabase } from './support/databases.js';
+import { readUntil } from '../support/broker.js';
+import type { RunningApi } from '../../api/index.js';
+import { createIdempotencyStore, hashRequest } from '../../api/idempotency-store.js';
+import { openDatabase } from '../../platform/store/database.js';
+import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
+import { TEST_UNIT_PRICE, TOKEN_CONFIRM_AND_CLOSE, TOKEN_CONFIRM_AND_WAIT } from '../support/api-test-workflow.js';
+import { createTestDatabase } from '../support/databases.js';
 
 
 const infrastructure = inject('infrastructure');

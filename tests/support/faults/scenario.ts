@@ -1,8 +1,8 @@
 // Scenario helpers for fault tests: products and orders placed through the cluster's API, recorded for the ledger.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { eventually } from '../../support/broker.js';
-import { call, orderRequest, placeOrder, type Answer } from '../../support/http.js';
+import { eventually } from '../broker.js';
+import { call, orderRequest, placeOrder, type Answer } from '../http.js';
 import type { FaultCluster } from './cluster.js';
 import { checkLedger, type LedgerReport } from './ledger.js';
 

@@ -5,23 +5,23 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createEvent, type IntegrationEvent } from '../platform/events/catalog.js';
-import { connectBroker, type Broker } from '../platform/messaging/broker.js';
-import { startConsumer, type Consumer, type EventHandler } from '../platform/messaging/consumer.js';
+import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
+import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
+import { startConsumer, type Consumer, type EventHandler } from '../../platform/messaging/consumer.js';
 import {
   createDeadLetters,
   DeadLetterNotFoundError,
   DeadLetterQueueNotFoundError,
   NotADeadLetterQueueError,
   type DeadLetters,
-} from '../platform/messaging/dead-letters.js';
-import { createEventPublisher, type EventPublisher } from '../platform/messaging/publisher.js';
-import { declareConsumerQueue, declareEventsExchange, deadLetterQueueName, unroutableQueueName } from '../platform/messaging/topology.js';
-import { eventually, testLog } from './support/broker.js';
+} from '../../platform/messaging/dead-letters.js';
+import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
+import { declareConsumerQueue, declareEventsExchange, deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/topology.js';
+import { eventually, testLog } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
 const exchange = `test.dead-letters.${randomUUID().slice(0, 8)}`;
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 let broker: Broker;
 let publisher: EventPublisher;
 let deadLetters: DeadLetters;

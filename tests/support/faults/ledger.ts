@@ -1,7 +1,7 @@
 // The ledger: for a set of accepted orders, reads the API, the owners' stores, the processor and the broker, and checks every promise.
 import { expect } from 'vitest';
-import { eventually } from '../../support/broker.js';
-import { call, notificationsOf, paymentsOf, type Endpoints } from '../../support/http.js';
+import { eventually } from '../broker.js';
+import { call, notificationsOf, paymentsOf, type Endpoints } from '../http.js';
 
 const terminal = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
 

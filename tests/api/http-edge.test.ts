@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningApi } from '../api/index.js';
-import { request, startTestApi, testConfig, validOrder } from './api-support.js';
+import type { RunningApi } from '../../api/index.js';
+import { request, startTestApi, testConfig, validOrder } from '../support/api.js';
 
 let api: RunningApi;
 const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(api.url, method, path, options);

@@ -2,15 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningApi } from '../api/index.js';
-import type { Config } from '../platform/config.js';
-import { createEvent } from '../platform/events/catalog.js';
-import { connectBroker, type Broker } from '../platform/messaging/broker.js';
-import { startConsumer, type Consumer } from '../platform/messaging/consumer.js';
-import { createEventPublisher, type EventPublisher } from '../platform/messaging/publisher.js';
-import { deadLetterQueueName } from '../platform/messaging/topology.js';
-import { request, startTestApi, testConfig } from './api-support.js';
-import { eventually, testLog } from './support/broker.js';
+import type { RunningApi } from '../../api/index.js';
+import type { Config } from '../../platform/config.js';
+import { createEvent } from '../../platform/events/catalog.js';
+import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
+import { startConsumer, type Consumer } from '../../platform/messaging/consumer.js';
+import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
+import { deadLetterQueueName } from '../../platform/messaging/topology.js';
+import { request, startTestApi, testConfig } from '../support/api.js';
+import { eventually, testLog } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
 let config: Config;

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { configVariables, loadConfig } from '../platform/config.js';
-import { searchAttributeDefinitions } from '../platform/temporal/search-attributes.js';
+import { configVariables, loadConfig } from '../../platform/config.js';
+import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 interface Healthcheck {

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { loadConfig, type Config } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
-import { startApi, type RunningApi } from '../api/index.js';
-import type { Infrastructure } from './support/infrastructure.js';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { startApi, type RunningApi } from '../../api/index.js';
+import type { Infrastructure } from './infrastructure.js';
 
 /** A port nothing listens on: connections are refused at once. */
 export const NOWHERE = 'http://127.0.0.1:9';
@@ -35,7 +35,7 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-/** Runs tests/api-test-workflow.ts as `orderWorkflow` on the given task queue. */
+/** Runs tests/support/api-test-workflow.ts as `orderWorkflow` on the given task queue. */
 export async function startTestWorker(temporalAddress: string, taskQueue: string): Promise<TestWorker> {
   // The SDK's runtime (and its logger) is installed once per process; keep its chatter to warnings.
   try {
