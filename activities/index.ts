@@ -4,7 +4,7 @@ import { crashPoint } from '../platform/crash-points.js';
 import type { CatalogReplicaStore } from '../catalog-replica/store.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import type { EventPublisher } from '../platform/messaging/publisher.js';
-import type { CartVerification, OrderItem } from '../workflows/contract.js';
+import { OrderFailureType, type CartVerification, type OrderItem } from '../workflows/contract.js';
 import { verifyCartAgainst } from './cart-verification.js';
 import { PaymentDeclinedError, type PaymentGateway } from './payment-provider-client.js';
 
@@ -23,9 +23,6 @@ export interface PublishEventInput<T extends EventType = EventType> {
   correlationId: string;
 }
 
-/** Non-retryable failure type the workflow turns into PAYMENT_DECLINED (kept in sync with order-workflow.ts). */
-const PAYMENT_DECLINED = 'PaymentDeclined';
-
 export function createActivities({ catalog, payments, publisher }: ActivityDependencies) {
   return {
     async verifyCart(input: { items: OrderItem[]; expectedTotal?: number }): Promise<CartVerification> {
@@ -41,7 +38,7 @@ export function createActivities({ catalog, payments, publisher }: ActivityDepen
         return authorization;
       } catch (error) {
         if (error instanceof PaymentDeclinedError) {
-          throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: error.reason, nonRetryable: true });
+          throw ApplicationFailure.create({ type: OrderFailureType.PaymentDeclined, message: error.reason, nonRetryable: true });
         }
         throw error;
       }

@@ -6,7 +6,7 @@ import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import { connectBroker } from '../platform/messaging/broker.js';
 import { createDeadLetters } from '../platform/messaging/dead-letters.js';
-import { createEventPublisher } from '../platform/messaging/publisher.js';
+import { createEventPublisher, publisherSettings } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
 import { startCatalogReplica } from '../catalog-replica/index.js';
@@ -32,7 +32,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
 
     const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT);
     resources.push('broker', () => broker.close());
-    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());
     const replica = await startCatalogReplica({ host: API_COMPONENT, config, log, db, broker, publisher });
     resources.push('catalog replica', () => replica.stop());

@@ -6,12 +6,15 @@ import type { Database } from '../platform/store/database.js';
 import type { Broker } from '../platform/messaging/broker.js';
 import type { EventPublisher } from '../platform/messaging/publisher.js';
 import { consumerSettings, startConsumer } from '../platform/messaging/consumer.js';
-import { consumerQueueName } from '../platform/messaging/topology.js';
+import { bindingsOf, dispatchTo, type Reactions } from '../platform/messaging/event-handler.js';
+import { migrate } from '../platform/store/migrations.js';
+import type { Queryable } from '../platform/store/database.js';
+import { consumerQueueName } from '../platform/messaging/wire-names.js';
 import { transactional } from '../platform/messaging/inbox-outbox.js';
 import { createEvent } from '../platform/events/catalog.js';
-import { CatalogReplicaStore } from './store.js';
+import { catalogReplicaMigrations, createCatalogReplicaStore, type CatalogReplicaStore } from './store.js';
 
-export { CatalogReplicaStore, type ReplicaProduct } from './store.js';
+export { createCatalogReplicaStore, type CatalogReplicaStore, type ReplicaProduct } from './store.js';
 
 /**
  * Each orders-side process that reads the catalog keeps its own replica (its own queue and schema):
@@ -40,17 +43,21 @@ export const catalogReplicaSchema = (host: string) => `catalog_replica_${host.re
 export async function startCatalogReplica(options: CatalogReplicaOptions): Promise<CatalogReplica> {
   const { host, config, db, broker, publisher } = options;
   const log = options.log.child({ replica: host });
-  const store = new CatalogReplicaStore(db, catalogReplicaSchema(host));
-  await store.migrate();
+  const schema = catalogReplicaSchema(host);
+  await migrate(db, schema, catalogReplicaMigrations);
+  const store = createCatalogReplicaStore(db, schema);
+  // The owner's catalog facts, applied in the transaction that claims the event in the inbox.
+  const reactions: Reactions<[tx: Queryable]> = {
+    'catalog.product-updated': async (event, tx) => {
+      await createCatalogReplicaStore(tx, schema).apply(event.data);
+    },
+  };
 
   const consumer = startConsumer(broker, log, {
     queue: catalogReplicaQueue(config.EVENTS_EXCHANGE, host),
-    bindings: ['catalog.product-updated'],
+    bindings: bindingsOf(reactions),
     ...consumerSettings(config),
-    handler: transactional(db, store.schema, async (event, tx) => {
-      if (event.type !== 'catalog.product-updated') return;
-      await store.apply(tx, event.data);
-    }),
+    handler: transactional(db, schema, dispatchTo(`catalog-replica.${host}`, reactions)),
   });
 
   await consumer.ready();

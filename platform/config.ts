@@ -1,6 +1,7 @@
 // Configuration for every component: read from the environment once, validated with zod, failing fast by variable name.
 import { z } from 'zod';
 import { crashPoints } from './crash-points.js';
+import { DEFAULT_EVENTS_EXCHANGE } from './messaging/wire-names.js';
 
 /** Durations are written as `300ms`, `20s`, `5m`, `1h`, or a bare number of milliseconds. */
 const duration = z.string().trim().transform((raw, ctx) => {
@@ -39,7 +40,7 @@ const environment = z.object({
   WORKER_SHUTDOWN_GRACE: duration.prefault('10s'),
 
   AMQP_URL: z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
-  EVENTS_EXCHANGE: z.string().min(1).default('ensemble.events'),
+  EVENTS_EXCHANGE: z.string().min(1).default(DEFAULT_EVENTS_EXCHANGE),
   /** The management API, for operators' dead-letter tooling (lists queues and their depths). */
   RABBITMQ_MANAGEMENT_URL: url.default('http://guest:guest@127.0.0.1:15672'),
   CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1_000).default(20),
@@ -51,7 +52,8 @@ const environment = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
 
-  INVENTORY_TIMEOUT: duration.prefault('5m'),
+  /** Unset: the order workflow's own default deadline (DEFAULT_INVENTORY_TIMEOUT_MS in workflows/contract.ts, 5 minutes). */
+  INVENTORY_TIMEOUT: duration.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
   NOTIFICATIONS_FROM: z.string().min(3).default('orders@ensemble.local'),
   SEED_DEMO_CATALOG: z.stringbool().default(true),

@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import { ResourceStack } from '../platform/lifecycle.js';
 import { openDatabase } from '../platform/store/database.js';
 import { connectBroker } from '../platform/messaging/broker.js';
-import { createEventPublisher } from '../platform/messaging/publisher.js';
+import { createEventPublisher, publisherSettings } from '../platform/messaging/publisher.js';
 import { startCatalogReplica, type CatalogReplica } from '../catalog-replica/index.js';
 import { createActivities } from '../activities/index.js';
 import { createPaymentGateway } from '../activities/payment-provider-client.js';
@@ -32,7 +32,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
     resources.push('database', () => db.close());
     const broker = await connectBroker(config.AMQP_URL, log, 'worker');
     resources.push('broker', () => broker.close());
-    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());
     const catalog = await startCatalogReplica({ host: 'worker', config, log, db, broker, publisher });
     resources.push('catalog replica', () => catalog.stop());

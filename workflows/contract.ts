@@ -1,8 +1,21 @@
 // The order workflow's contract: task queue, workflow id, messages and DTOs. The API imports this, never the workflow code.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { EventData } from '../platform/events/catalog.js';
 
+/** Where order workflows and their activities run, unless TEMPORAL_TASK_QUEUE names another (tests use one each). */
 export const ORDER_TASK_QUEUE = 'orders';
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+
+/** How long an order waits for inventory's outcome before it is cancelled, unless INVENTORY_TIMEOUT says otherwise. */
+export const DEFAULT_INVENTORY_TIMEOUT_MS = 5 * 60_000;
+
+/** The failure types the workflow and its activities use to say what went wrong; callers match on them. */
+export const OrderFailureType = {
+  /** The processor declined the card: non-retryable, the order ends PAYMENT_DECLINED. */
+  PaymentDeclined: 'PaymentDeclined',
+  /** The cancelOrder update's validator refused: the order's fate is already decided. */
+  CannotCancel: 'CannotCancel',
+} as const;
 
 /** One workflow per order; the id makes starting twice impossible and lookup trivial. */
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
@@ -25,7 +38,8 @@ export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 export const terminalStatuses: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
 export const isTerminal = (status: OrderStatus) => terminalStatuses.includes(status);
 
-export type CancellationReason = 'OUT_OF_STOCK' | 'INVENTORY_TIMEOUT' | 'CUSTOMER_REQUEST';
+/** Why an order was cancelled; order.cancelled carries it, so the event catalog owns the values. */
+export type CancellationReason = EventData<'order.cancelled'>['reason'];
 export type CartIssueReason = 'UNKNOWN_SKU' | 'INACTIVE' | 'INSUFFICIENT_STOCK' | 'QUANTITY_LIMIT' | 'PRICE_CHANGED';
 
 export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'CAPTURED' | 'VOIDED';
@@ -57,7 +71,7 @@ export interface OrderInput {
   expectedTotal?: number;
   /** ISO timestamp of when the API accepted the order. */
   createdAt: string;
-  /** How long to wait for inventory's outcome before cancelling (INVENTORY_TIMEOUT); defaults to 5 minutes. */
+  /** How long to wait for inventory's outcome before cancelling (INVENTORY_TIMEOUT); DEFAULT_INVENTORY_TIMEOUT_MS when unset. */
   inventoryTimeoutMs?: number;
 }
 

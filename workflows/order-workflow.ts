@@ -15,8 +15,10 @@ import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '
 import {
   cancelOrderUpdate,
   cartVerifiedUpdate,
+  DEFAULT_INVENTORY_TIMEOUT_MS,
   inventoryOutcomeSignal,
   isTerminal,
+  OrderFailureType,
   orderStateQuery,
   OrderStatus,
   type CancellationReason,
@@ -26,10 +28,6 @@ import {
 } from './contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
-
-export const DEFAULT_INVENTORY_TIMEOUT_MS = 5 * 60_000;
-export const PAYMENT_DECLINED_FAILURE = 'PaymentDeclined';
-export const CANNOT_CANCEL_FAILURE = 'CannotCancel';
 
 /** Reads the local catalog replica: fast, and a few retries cover a store restarting. */
 const { verifyCart } = proxyActivities<Activities>({
@@ -44,7 +42,7 @@ const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activi
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [PAYMENT_DECLINED_FAILURE],
+    nonRetryableErrorTypes: [OrderFailureType.PaymentDeclined],
   },
 });
 
@@ -112,7 +110,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
         // Once inventory has answered, the order's fate is decided; cancelling would race the capture.
         if (state.status === OrderStatus.RECEIVED || isTerminal(state.status) || outcome !== undefined) {
           throw ApplicationFailure.create({
-            type: CANNOT_CANCEL_FAILURE,
+            type: OrderFailureType.CannotCancel,
             message: `order ${orderId} can no longer be cancelled (status ${state.status})`,
             nonRetryable: true,
           });
@@ -120,6 +118,23 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
       },
     },
   );
+
+  /**
+   * Waits for inventory's outcome, a customer cancel or the deadline, whichever comes first, and says why the order
+   * must be cancelled (undefined: reserved, go on to capture). Like the expense sample's signal-or-timeout wait.
+   */
+  const awaitInventoryOutcome = async (deadlineMs: number): Promise<CancellationReason | undefined> => {
+    state.inventory.status = 'AWAITING';
+    const answered = await condition(() => outcome !== undefined || cancelRequested, deadlineMs);
+    if (outcome) state.inventory.status = outcome.outcome;
+    // An accepted cancel always wins, even when inventory's answer landed in the same workflow task.
+    if (cancelRequested) return 'CUSTOMER_REQUEST';
+    if (!answered) {
+      state.inventory.status = 'TIMED_OUT';
+      return 'INVENTORY_TIMEOUT';
+    }
+    return outcome?.outcome === 'REJECTED' ? 'OUT_OF_STOCK' : undefined;
+  };
 
   // 1. Verify the cart against the local catalog replica.
   const verification = await verifyCart({ items: input.items, expectedTotal: input.expectedTotal });
@@ -154,7 +169,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   try {
     ({ authorizationId } = await authorizePayment({ orderId, amount: state.total, currency: state.currency, token: input.paymentToken }));
   } catch (error) {
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PAYMENT_DECLINED_FAILURE) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === OrderFailureType.PaymentDeclined) {
       state.payment.status = 'DECLINED';
       await publish('order.payment-declined', { orderId, customerId, reason: error.cause.message });
       moveTo(OrderStatus.PAYMENT_DECLINED, error.cause.message);
@@ -171,18 +186,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     reason = 'CUSTOMER_REQUEST';
   } else {
     await publish('order.paid', { orderId, customerId, lines, total: state.total, currency: state.currency, authorizationId });
-    state.inventory.status = 'AWAITING';
-    const answered = await condition(() => outcome !== undefined || cancelRequested, input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS);
-    if (outcome) state.inventory.status = outcome.outcome;
-    if (cancelRequested) {
-      // An accepted cancel always wins, even when inventory's answer landed in the same workflow task.
-      reason = 'CUSTOMER_REQUEST';
-    } else if (!answered) {
-      state.inventory.status = 'TIMED_OUT';
-      reason = 'INVENTORY_TIMEOUT';
-    } else if (outcome?.outcome === 'REJECTED') {
-      reason = 'OUT_OF_STOCK';
-    }
+    reason = await awaitInventoryOutcome(input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS);
   }
 
   // 4a. Reserved: take the money, then tell everyone (inventory commits the reservation).

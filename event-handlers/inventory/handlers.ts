@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
 import { NotReadyError, PoisonMessageError } from '../../platform/messaging/errors.js';
-import type { HandlerContext } from '../../platform/messaging/consumer.js';
-import { addToOutbox, type TransactionalHandler } from '../../platform/messaging/inbox-outbox.js';
+import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
+import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Queryable } from '../../platform/store/database.js';
 import {
   INVENTORY_SCHEMA,
@@ -23,9 +23,6 @@ import {
   type ProductRow,
   type Shortage,
 } from './store.js';
-
-/** The event types inventory's queue is bound to. */
-export const inventoryBindings = ['order.paid', 'order.confirmed', 'order.cancelled', 'catalog.snapshot-requested'] as const;
 
 const MAX_EVENT_ID_LENGTH = 200;
 
@@ -57,7 +54,7 @@ function mergeLines(lines: readonly { sku: string; quantity: number }[]) {
 }
 
 /** All lines or none: a partially reserved order would hold stock nobody can buy. */
-async function reserveOrder(tx: Queryable, event: IntegrationEvent<'order.paid'>, { log }: HandlerContext): Promise<void> {
+async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
   const { orderId } = event.data;
   await lockOrder(tx, orderId);
   const reservedId = derivedEventId(event.eventId, 'inventory.reserved');
@@ -108,7 +105,7 @@ async function reserveOrder(tx: Queryable, event: IntegrationEvent<'order.paid'>
 }
 
 /** The goods leave the shelf: reserved units become shipped units, so availability does not change. */
-async function commitOrder(tx: Queryable, event: IntegrationEvent<'order.confirmed'>, { log }: HandlerContext): Promise<void> {
+async function commitOrder(event: IntegrationEvent<'order.confirmed'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
   const { orderId } = event.data;
   await lockOrder(tx, orderId);
   const reservations = await findReservations(tx, orderId);
@@ -135,7 +132,7 @@ async function commitOrder(tx: Queryable, event: IntegrationEvent<'order.confirm
 }
 
 /** Reserved units return to sale; a cancellation before any reservation is remembered so a late payment reserves nothing. */
-async function releaseOrder(tx: Queryable, event: IntegrationEvent<'order.cancelled'>, { log }: HandlerContext): Promise<void> {
+async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
   const { orderId } = event.data;
   await lockOrder(tx, orderId);
   const reservations = await findReservations(tx, orderId);
@@ -159,7 +156,7 @@ async function releaseOrder(tx: Queryable, event: IntegrationEvent<'order.cancel
 }
 
 /** How an empty replica bootstraps: every product once more, under ids a replica has not seen yet when needed. */
-async function emitCatalogSnapshot(tx: Queryable, event: IntegrationEvent<'catalog.snapshot-requested'>, { log }: HandlerContext) {
+async function emitCatalogSnapshot(event: IntegrationEvent<'catalog.snapshot-requested'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
   const products = await listProducts(tx);
   for (const product of products) {
     const revisionId = `catalog:${product.sku}:${product.revision}`;
@@ -169,18 +166,13 @@ async function emitCatalogSnapshot(tx: Queryable, event: IntegrationEvent<'catal
   log.info({ requestedBy: event.data.requestedBy, products: products.length }, 'catalog snapshot emitted');
 }
 
-/** Inventory's event handler; wrap it with transactional() so inbox, state and outbox commit together. */
-export const handleInventoryEvent: TransactionalHandler = async (event, tx, context) => {
-  switch (event.type) {
-    case 'order.paid':
-      return reserveOrder(tx, event, context);
-    case 'order.confirmed':
-      return commitOrder(tx, event, context);
-    case 'order.cancelled':
-      return releaseOrder(tx, event, context);
-    case 'catalog.snapshot-requested':
-      return emitCatalogSnapshot(tx, event, context);
-    default:
-      throw new PoisonMessageError(`inventory does not handle ${event.type}`);
-  }
+/**
+ * Inventory's reaction to each event it consumes; its queue is bound to exactly these types. Each runs inside the
+ * transaction that also claims the event in the inbox and queues what inventory emits in the outbox.
+ */
+export const inventoryReactions: Reactions<[tx: Queryable, context: HandlerContext]> = {
+  'order.paid': reserveOrder,
+  'order.confirmed': commitOrder,
+  'order.cancelled': releaseOrder,
+  'catalog.snapshot-requested': emitCatalogSnapshot,
 };

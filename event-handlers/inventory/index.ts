@@ -6,15 +6,16 @@ import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
+import { bindingsOf, dispatchTo } from '../../platform/messaging/event-handler.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
-import { consumerQueueName } from '../../platform/messaging/topology.js';
+import { consumerQueueName } from '../../platform/messaging/wire-names.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
-import { createEventPublisher } from '../../platform/messaging/publisher.js';
+import { createEventPublisher, publisherSettings } from '../../platform/messaging/publisher.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { armCrashPoints, crashPoint } from '../../platform/crash-points.js';
 import { seedDemoCatalog } from './demo-catalog.js';
-import { handleInventoryEvent, inventoryBindings } from './handlers.js';
+import { inventoryReactions } from './handlers.js';
 import { createInventoryApp } from './http.js';
 import { INVENTORY_SCHEMA, inventoryMigrations } from './store.js';
 
@@ -40,7 +41,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
 
     const broker = await connectBroker(config.AMQP_URL, log, INVENTORY_COMPONENT);
     resources.push('broker', () => broker.close());
-    const publisher = createEventPublisher(broker, log, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT });
+    const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());
     const relay = startOutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher, log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
     resources.push('outbox relay', () => relay.stop());
@@ -48,8 +49,8 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     const queue = inventoryQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
-      bindings: inventoryBindings,
-      handler: transactional(db, INVENTORY_SCHEMA, handleInventoryEvent, () => {
+      bindings: bindingsOf(inventoryReactions),
+      handler: transactional(db, INVENTORY_SCHEMA, dispatchTo(INVENTORY_COMPONENT, inventoryReactions), () => {
         // Committed, not yet relayed nor acked: the outbox and the inbox must make a crash here harmless.
         crashPoint('inventory:after-commit');
         relay.wake();

@@ -6,12 +6,13 @@ import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
+import { bindingsOf, dispatchTo } from '../../platform/messaging/event-handler.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
-import { consumerQueueName } from '../../platform/messaging/topology.js';
+import { consumerQueueName } from '../../platform/messaging/wire-names.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { startDelivery } from './delivery.js';
-import { handleNotificationEvent, notificationBindings } from './handlers.js';
+import { notificationReactions } from './handlers.js';
 import { createNotificationsApp } from './http.js';
 import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from './store.js';
 
@@ -41,8 +42,8 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
-      bindings: notificationBindings,
-      handler: transactional(db, NOTIFICATIONS_SCHEMA, handleNotificationEvent, () => delivery.wake()),
+      bindings: bindingsOf(notificationReactions),
+      handler: transactional(db, NOTIFICATIONS_SCHEMA, dispatchTo(NOTIFICATIONS_COMPONENT, notificationReactions), () => delivery.wake()),
       ...consumerSettings(config),
     });
 

@@ -4,10 +4,11 @@ import type { Logger } from '../../platform/logger.js';
 import { ResourceStack } from '../../platform/lifecycle.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
-import { consumerQueueName } from '../../platform/messaging/topology.js';
+import { bindingsOf, dispatchTo } from '../../platform/messaging/event-handler.js';
+import { consumerQueueName } from '../../platform/messaging/wire-names.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { armCrashPoints } from '../../platform/crash-points.js';
-import { createOrderOutcomeHandler } from './bridge.js';
+import { orderOutcomeReactions } from './bridge.js';
 
 export const ORDER_OUTCOME_COMPONENT = 'order-outcome';
 
@@ -19,10 +20,11 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<{ 
     resources.push('temporal connection', () => client.connection.close());
     const broker = await connectBroker(config.AMQP_URL, log, 'order-outcome');
     resources.push('broker', () => broker.close());
+    const reactions = orderOutcomeReactions(client);
     const consumer = startConsumer(broker, log, {
       queue: consumerQueueName(config.EVENTS_EXCHANGE, ORDER_OUTCOME_COMPONENT),
-      bindings: ['inventory.reserved', 'inventory.rejected'],
-      handler: createOrderOutcomeHandler(client),
+      bindings: bindingsOf(reactions),
+      handler: dispatchTo(ORDER_OUTCOME_COMPONENT, reactions),
       ...consumerSettings(config),
     });
     resources.push('consumer', () => consumer.stop());

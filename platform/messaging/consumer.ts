@@ -6,16 +6,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { PoisonMessageError } from './errors.js';
-import { deadLetterQueueName, declareConsumerQueue, declareEventsExchange, retryQueueName } from './topology.js';
-
-export const ATTEMPT_HEADER = 'x-attempt';
-
-export interface HandlerContext {
-  attempt: number;
-  log: Logger;
-}
-
-export type EventHandler = (event: IntegrationEvent, context: HandlerContext) => Promise<void>;
+import type { EventHandler } from './event-handler.js';
+import { declareConsumerQueue, declareEventsExchange } from './topology.js';
+import { deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
 
 export interface ConsumerOptions {
   queue: string;
@@ -77,9 +70,9 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   };
 
   const settle = async (message: ConsumeMessage) => {
-    const attempt = Number(propertiesOf(message).headers?.[ATTEMPT_HEADER] ?? 1);
-    // A retry comes back from its delay queue routed by the queue's name; the event type travels in x-routing-key.
-    const routedAs = propertiesOf(message).headers?.['x-routing-key'];
+    const attempt = Number(propertiesOf(message).headers?.[MessageHeader.attempt] ?? 1);
+    // A retry comes back from its delay queue routed by the queue's name; the event type travels in a header.
+    const routedAs = propertiesOf(message).headers?.[MessageHeader.routingKey];
     const type = typeof routedAs === 'string' ? routedAs : message.fields.routingKey;
     const messageLog = log.child({ messageId: propertiesOf(message).messageId, type, attempt });
     let event: IntegrationEvent;
@@ -108,16 +101,16 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     const delays = options.retryDelaysMs;
     const delay = delays[Math.min(attempt - 1, delays.length - 1)]!;
     messageLog.warn({ reason, retryInMs: delay }, 'handler failed; will retry');
-    await republish(message, retryQueueName(options.queue, delay), { [ATTEMPT_HEADER]: attempt + 1, 'x-last-error': reason });
+    await republish(message, retryQueueName(options.queue, delay), { [MessageHeader.attempt]: attempt + 1, [MessageHeader.lastError]: reason });
   };
 
   const deadLetter = async (message: ConsumeMessage, reason: string, attempt: number, messageLog: Logger) => {
     messageLog.error({ reason }, 'dead-lettering message');
     await republish(message, deadLetterQueueName(options.queue), {
-      [ATTEMPT_HEADER]: attempt,
-      'x-last-error': reason,
-      'x-dead-lettered-at': new Date().toISOString(),
-      'x-original-queue': options.queue,
+      [MessageHeader.attempt]: attempt,
+      [MessageHeader.lastError]: reason,
+      [MessageHeader.deadLetteredAt]: new Date().toISOString(),
+      [MessageHeader.originalQueue]: options.queue,
     });
   };
 
@@ -131,7 +124,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       correlationId: properties.correlationId,
       timestamp: properties.timestamp,
       // A retried message comes back from its delay queue under the queue's name; the event type is kept from the first pass.
-      headers: { ...properties.headers, 'x-routing-key': properties.headers?.['x-routing-key'] ?? message.fields.routingKey, ...headers },
+      headers: { ...properties.headers, [MessageHeader.routingKey]: properties.headers?.[MessageHeader.routingKey] ?? message.fields.routingKey, ...headers },
       timeout: options.confirmTimeoutMs,
     });
     ack(message);

@@ -2,7 +2,7 @@
 import type { Database, Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
 import type { IntegrationEvent } from '../events/catalog.js';
-import type { EventHandler, HandlerContext } from './consumer.js';
+import type { EventHandler, HandlerContext } from './event-handler.js';
 
 /** The migration every event-handling component includes first. */
 export const inboxOutboxMigration: Migration = {

@@ -2,9 +2,11 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Message } from 'amqplib';
 import type { IntegrationEvent } from '../events/catalog.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { declareEventsExchange } from './topology.js';
+import { MessageHeader } from './wire-names.js';
 
 export interface EventPublisher {
   publish(event: IntegrationEvent): Promise<void>;
@@ -14,6 +16,11 @@ export interface EventPublisher {
 export interface PublisherOptions {
   exchange: string;
   confirmTimeoutMs: number;
+}
+
+/** The publisher settings every component takes from its configuration. */
+export function publisherSettings(config: Config): PublisherOptions {
+  return { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT };
 }
 
 /** Encodes an event as it travels: JSON body, id and type in the AMQP properties, trace context in headers. */
@@ -28,7 +35,7 @@ export function toMessage(event: IntegrationEvent) {
       type: event.type,
       correlationId: event.correlationId,
       timestamp: Math.floor(Date.parse(event.occurredAt) / 1000),
-      headers: { 'x-causation-id': event.causationId },
+      headers: { [MessageHeader.causationId]: event.causationId },
     },
   };
 }

@@ -1,20 +1,6 @@
 // RabbitMQ topology: the events exchange with its catch-all for unroutable events, and per-consumer queues with retry and dead-letter paths.
 import type { ConfirmChannel } from 'amqplib';
-
-/** Where events no queue is bound for end up, e.g. `ensemble.events.unroutable`. */
-export const unroutableQueueName = (exchange: string) => `${exchange}.unroutable`;
-
-const DEFAULT_EVENTS_EXCHANGE = 'ensemble.events';
-
-/**
- * A component's queue name. On the default exchange it is just the component (`inventory`); on any other
- * exchange it is prefixed with it, so that stacks sharing a broker (tests, a staging copy) never share queues.
- */
-export const consumerQueueName = (exchange: string, component: string) =>
-  exchange === DEFAULT_EVENTS_EXCHANGE ? component : `${exchange}.${component}`;
-
-export const retryQueueName = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}ms`;
-export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
+import { deadLetterQueueName, retryQueueName, unroutableQueueName } from './wire-names.js';
 
 /**
  * Declares the topic exchange every event is published to. Its alternate exchange keeps events

@@ -5,9 +5,10 @@ export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', 'KEY
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderTotalAttribute = defineSearchAttributeKey('OrderTotal', 'INT');
 
-/** As the dev server's `--search-attribute` flag and the operator API name them. */
-export const searchAttributeDefinitions = [
-  { name: 'OrderStatus', type: 'Keyword' },
-  { name: 'CustomerId', type: 'Keyword' },
-  { name: 'OrderTotal', type: 'Int' },
-] as const;
+export const orderSearchAttributes = [OrderStatusAttribute, CustomerIdAttribute, OrderTotalAttribute] as const;
+
+/** The keys as the dev server's `--search-attribute` flag and the operator API spell their types. */
+export const searchAttributeDefinitions = orderSearchAttributes.map((key) => ({
+  name: key.name,
+  type: key.type === 'KEYWORD' ? ('Keyword' as const) : ('Int' as const),
+}));

@@ -8,7 +8,7 @@ import { createEvent } from '../../platform/events/catalog.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { startConsumer, type Consumer } from '../../platform/messaging/consumer.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { deadLetterQueueName } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName } from '../../platform/messaging/wire-names.js';
 import { request, startTestApi, testConfig } from '../support/api.js';
 import { eventually, testLog } from '../support/broker.js';
 

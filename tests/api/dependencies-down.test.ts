@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type ApiDependencies } from '../../api/app.js';
 import { createIdempotencyStore } from '../../api/idempotency-store.js';
 import { pingTemporal } from '../../api/orders.js';
-import { CatalogReplicaStore } from '../../catalog-replica/index.js';
+import { createCatalogReplicaStore } from '../../catalog-replica/index.js';
+import { catalogReplicaMigrations } from '../../catalog-replica/store.js';
+import { migrate } from '../../platform/store/migrations.js';
 import { createLogger } from '../../platform/logger.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { createDeadLetters } from '../../platform/messaging/dead-letters.js';
@@ -27,8 +29,8 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
   const broker: Broker = await connectBroker(config.AMQP_URL, log, 'api-readiness-test');
   opened.push(broker);
   const idempotency = await createIdempotencyStore(db);
-  const catalog = new CatalogReplicaStore(db, 'catalog_replica_api_readiness_test');
-  await catalog.migrate();
+  await migrate(db, 'catalog_replica_api_readiness_test', catalogReplicaMigrations);
+  const catalog = createCatalogReplicaStore(db, 'catalog_replica_api_readiness_test');
   const deps: ApiDependencies = {
     config,
     log,

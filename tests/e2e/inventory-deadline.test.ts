@@ -5,7 +5,7 @@ import { captureHistory } from '../support/histories.js';
 import { createProduct, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { inject } from 'vitest';
-import { consumerQueueName, deadLetterQueueName } from '../../platform/messaging/topology.js';
+import { consumerQueueName, deadLetterQueueName } from '../../platform/messaging/wire-names.js';
 
 let stack: Stack;
 

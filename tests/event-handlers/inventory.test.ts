@@ -12,11 +12,13 @@ import { createLogger } from '../../platform/logger.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { declareEventsExchange, deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/topology.js';
+import { declareEventsExchange } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { demoCatalog } from '../../event-handlers/inventory/demo-catalog.js';
-import { handleInventoryEvent } from '../../event-handlers/inventory/handlers.js';
+import { inventoryReactions } from '../../event-handlers/inventory/handlers.js';
+import { dispatchTo } from '../../platform/messaging/event-handler.js';
 import { startInventory, type RunningInventory } from '../../event-handlers/inventory/index.js';
 import { INVENTORY_SCHEMA, inventoryMigrations, upsertProduct } from '../../event-handlers/inventory/store.js';
 import { createTestDatabase } from '../support/databases.js';
@@ -393,7 +395,7 @@ const engines: { name: string; open: () => Promise<{ db: Database; dispose: () =
 describe.each(engines)('inventory store on $name', ({ open, skip }) => {
   let db: Database;
   let dispose: () => Promise<void>;
-  const handle = (event: IntegrationEvent) => transactional(db, INVENTORY_SCHEMA, handleInventoryEvent)(event, { attempt: 1, log });
+  const handle = (event: IntegrationEvent) => transactional(db, INVENTORY_SCHEMA, dispatchTo('inventory', inventoryReactions))(event, { attempt: 1, log });
   const paidEvent = (orderId: string, lines: { sku: string; quantity: number }[], eventId = `order.paid:${orderId}`) =>
     createEvent('order.paid', paid(orderId, lines), { eventId, correlationId: orderId, orderId });
   const outboxTypes = async (orderId: string) =>

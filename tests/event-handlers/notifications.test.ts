@@ -9,7 +9,7 @@ import { createEvent, type EventData, type EventType, type IntegrationEvent } fr
 import { createLogger } from '../../platform/logger.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { startNotifications, type RunningNotifications } from '../../event-handlers/notifications/index.js';
 
 import { testConfig as sharedTestConfig, waitFor } from '../support/broker.js';

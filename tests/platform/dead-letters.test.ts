@@ -7,7 +7,8 @@ import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
-import { startConsumer, type Consumer, type EventHandler } from '../../platform/messaging/consumer.js';
+import { startConsumer, type Consumer } from '../../platform/messaging/consumer.js';
+import type { EventHandler } from '../../platform/messaging/event-handler.js';
 import {
   createDeadLetters,
   DeadLetterNotFoundError,
@@ -16,7 +17,8 @@ import {
   type DeadLetters,
 } from '../../platform/messaging/dead-letters.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { declareConsumerQueue, declareEventsExchange, deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/topology.js';
+import { declareConsumerQueue, declareEventsExchange } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { eventually, testLog } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');

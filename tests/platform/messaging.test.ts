@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
-import { startConsumer, type EventHandler } from '../../platform/messaging/consumer.js';
+import { startConsumer } from '../../platform/messaging/consumer.js';
+import type { EventHandler } from '../../platform/messaging/event-handler.js';
 import { PoisonMessageError } from '../../platform/messaging/errors.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { eventually, testLog } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');

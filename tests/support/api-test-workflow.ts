@@ -4,6 +4,7 @@ import {
   cancelOrderUpdate,
   cartVerifiedUpdate,
   isTerminal,
+  OrderFailureType,
   orderStateQuery,
   type CartIssue,
   type OrderInput,
@@ -51,7 +52,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     {
       validator: () => {
         if (isTerminal(state.status)) {
-          throw ApplicationFailure.create({ type: 'CannotCancel', message: `order is ${state.status}`, nonRetryable: true });
+          throw ApplicationFailure.create({ type: OrderFailureType.CannotCancel, message: `order is ${state.status}`, nonRetryable: true });
         }
       },
     },

@@ -5,16 +5,16 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities, PublishEventInput } from '../../activities/index.js';
-import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../../platform/temporal/search-attributes.js';
+import { orderSearchAttributes } from '../../platform/temporal/search-attributes.js';
 import { workflowsPath } from '../../worker/index.js';
 import { createOrderGateway } from '../../api/orders.js';
-import { orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
+import { OrderFailureType, orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
 export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('infrastructure').temporalCliPath },
-      searchAttributes: [OrderStatusAttribute, CustomerIdAttribute, OrderTotalAttribute],
+      searchAttributes: [...orderSearchAttributes],
     },
   });
 }
@@ -52,7 +52,7 @@ export class ScriptedActivities {
         this.calls.push('authorizePayment');
         const failure = this.authorizeFailures.shift();
         if (failure) throw failure;
-        if (this.declineWith) throw ApplicationFailure.create({ type: 'PaymentDeclined', message: this.declineWith, nonRetryable: true });
+        if (this.declineWith) throw ApplicationFailure.create({ type: OrderFailureType.PaymentDeclined, message: this.declineWith, nonRetryable: true });
         return { authorizationId: 'auth_test' };
       },
       capturePayment: async () => {
