@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
 import { productUpdatedEvent } from './handlers.js';
-import { INVENTORY_SCHEMA, countProducts, upsertProduct, type ProductInput } from './store.js';
+import { INVENTORY_SCHEMA, createInventoryStore, type ProductInput } from './store.js';
 
 export const demoCatalog: readonly (ProductInput & { sku: string })[] = [
   { sku: 'TSHIRT-BLK-M', name: 'Black T-shirt (M)', price: 1999, available: 100, active: true },
@@ -21,9 +21,10 @@ export const demoCatalog: readonly (ProductInput & { sku: string })[] = [
 export async function seedDemoCatalog(db: Database, log: Logger): Promise<boolean> {
   const seeded = await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['inventory:seed-demo-catalog']);
-    if ((await countProducts(tx)) > 0) return false;
+    const store = createInventoryStore(tx);
+    if ((await store.countProducts()) > 0) return false;
     for (const { sku, ...input } of demoCatalog) {
-      const product = await upsertProduct(tx, sku, input);
+      const product = await store.upsertProduct(sku, input);
       await addToOutbox(tx, INVENTORY_SCHEMA, productUpdatedEvent(product, { correlationId: 'demo-catalog', causationId: 'demo-catalog' }));
     }
     return true;

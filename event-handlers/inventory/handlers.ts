@@ -7,18 +7,9 @@ import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Queryable } from '../../platform/store/database.js';
 import {
   INVENTORY_SCHEMA,
-  adjustStock,
   availableOf,
   catalogFacts,
-  findOrderOutcome,
-  findReservations,
-  insertReservation,
-  isInOutbox,
-  listProducts,
-  lockOrder,
-  lockProducts,
-  recordOrderOutcome,
-  setReservationStatus,
+  createInventoryStore,
   shortagesOf,
   type ProductRow,
   type Shortage,
@@ -55,16 +46,17 @@ function mergeLines(lines: readonly { sku: string; quantity: number }[]) {
 
 /** All lines or none: a partially reserved order would hold stock nobody can buy. */
 async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+  const store = createInventoryStore(tx);
   const { orderId } = event.data;
-  await lockOrder(tx, orderId);
+  await store.lockOrder(orderId);
   const reservedId = derivedEventId(event.eventId, 'inventory.reserved');
   const rejectedId = derivedEventId(event.eventId, 'inventory.rejected');
 
-  const previous = await findOrderOutcome(tx, orderId);
+  const previous = await store.findOrderOutcome(orderId);
   if (previous) {
     // The same order paid again under another event id: answer as before instead of reserving twice.
     if (previous.outcome === 'RESERVED') {
-      const lines = (await findReservations(tx, orderId)).map(({ sku, quantity }) => ({ sku, quantity }));
+      const lines = (await store.findReservations(orderId)).map(({ sku, quantity }) => ({ sku, quantity }));
       await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
     } else if (previous.outcome === 'REJECTED') {
       const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages: shortagesOf(previous) };
@@ -77,7 +69,7 @@ async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable
   }
 
   const lines = mergeLines(event.data.lines);
-  const products = new Map((await lockProducts(tx, lines.map((line) => line.sku))).map((product) => [product.sku, product]));
+  const products = new Map((await store.lockProducts(lines.map((line) => line.sku))).map((product) => [product.sku, product]));
   const shortages: Shortage[] = [];
   for (const line of lines) {
     const product = products.get(line.sku);
@@ -87,7 +79,7 @@ async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable
   }
 
   if (shortages.length > 0) {
-    await recordOrderOutcome(tx, orderId, 'REJECTED', shortages);
+    await store.recordOrderOutcome(orderId, 'REJECTED', shortages);
     const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages };
     await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
     log.info({ orderId, shortages }, 'order rejected: out of stock');
@@ -95,22 +87,23 @@ async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable
   }
 
   for (const line of lines) {
-    await insertReservation(tx, orderId, line.sku, line.quantity);
-    const product = await adjustStock(tx, line.sku, { onHand: 0, reserved: line.quantity, bumpRevision: true });
+    await store.insertReservation(orderId, line.sku, line.quantity);
+    const product = await store.adjustStock(line.sku, { onHand: 0, reserved: line.quantity, bumpRevision: true });
     await outbox(tx, productUpdatedEvent(product, causedBy(event)));
   }
-  await recordOrderOutcome(tx, orderId, 'RESERVED');
+  await store.recordOrderOutcome(orderId, 'RESERVED');
   await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
   log.info({ orderId, lines }, 'order reserved');
 }
 
 /** The goods leave the shelf: reserved units become shipped units, so availability does not change. */
 async function commitOrder(event: IntegrationEvent<'order.confirmed'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+  const store = createInventoryStore(tx);
   const { orderId } = event.data;
-  await lockOrder(tx, orderId);
-  const reservations = await findReservations(tx, orderId);
+  await store.lockOrder(orderId);
+  const reservations = await store.findReservations(orderId);
   if (reservations.length === 0) {
-    const outcome = await findOrderOutcome(tx, orderId);
+    const outcome = await store.findOrderOutcome(orderId);
     // Choreography gives no ordering guarantee: the payment event may still be on its way (or retrying).
     if (!outcome) throw new NotReadyError(`order ${orderId} confirmed before inventory saw its payment`);
     throw new PoisonMessageError(`order ${orderId} confirmed although inventory decided ${outcome.outcome}`);
@@ -123,21 +116,22 @@ async function commitOrder(event: IntegrationEvent<'order.confirmed'>, tx: Query
     }
     throw new PoisonMessageError(`order ${orderId} confirmed after its reservation was released`);
   }
-  await lockProducts(tx, held.map((reservation) => reservation.sku));
+  await store.lockProducts(held.map((reservation) => reservation.sku));
   for (const reservation of held) {
-    await adjustStock(tx, reservation.sku, { onHand: -reservation.quantity, reserved: -reservation.quantity, bumpRevision: false });
-    await setReservationStatus(tx, orderId, reservation.sku, 'COMMITTED');
+    await store.adjustStock(reservation.sku, { onHand: -reservation.quantity, reserved: -reservation.quantity, bumpRevision: false });
+    await store.setReservationStatus(orderId, reservation.sku, 'COMMITTED');
   }
   log.info({ orderId }, 'reservation committed');
 }
 
 /** Reserved units return to sale; a cancellation before any reservation is remembered so a late payment reserves nothing. */
 async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+  const store = createInventoryStore(tx);
   const { orderId } = event.data;
-  await lockOrder(tx, orderId);
-  const reservations = await findReservations(tx, orderId);
+  await store.lockOrder(orderId);
+  const reservations = await store.findReservations(orderId);
   if (reservations.length === 0) {
-    if (!(await findOrderOutcome(tx, orderId))) await recordOrderOutcome(tx, orderId, 'CANCELLED_BEFORE_PAYMENT');
+    if (!(await store.findOrderOutcome(orderId))) await store.recordOrderOutcome(orderId, 'CANCELLED_BEFORE_PAYMENT');
     log.info({ orderId, reason: event.data.reason }, 'order cancelled with nothing reserved');
     return;
   }
@@ -146,10 +140,10 @@ async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Quer
     log.warn({ orderId, statuses: reservations.map((r) => r.status) }, 'order cancelled with nothing left to release');
     return;
   }
-  await lockProducts(tx, held.map((reservation) => reservation.sku));
+  await store.lockProducts(held.map((reservation) => reservation.sku));
   for (const reservation of held) {
-    const product = await adjustStock(tx, reservation.sku, { onHand: 0, reserved: -reservation.quantity, bumpRevision: true });
-    await setReservationStatus(tx, orderId, reservation.sku, 'RELEASED');
+    const product = await store.adjustStock(reservation.sku, { onHand: 0, reserved: -reservation.quantity, bumpRevision: true });
+    await store.setReservationStatus(orderId, reservation.sku, 'RELEASED');
     await outbox(tx, productUpdatedEvent(product, causedBy(event)));
   }
   log.info({ orderId, reason: event.data.reason }, 'reservation released');
@@ -157,10 +151,11 @@ async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Quer
 
 /** How an empty replica bootstraps: every product once more, under ids a replica has not seen yet when needed. */
 async function emitCatalogSnapshot(event: IntegrationEvent<'catalog.snapshot-requested'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
-  const products = await listProducts(tx);
+  const store = createInventoryStore(tx);
+  const products = await store.listProducts();
   for (const product of products) {
     const revisionId = `catalog:${product.sku}:${product.revision}`;
-    const eventId = (await isInOutbox(tx, revisionId)) ? derivedEventId(event.eventId, product.sku) : revisionId;
+    const eventId = (await store.isInOutbox(revisionId)) ? derivedEventId(event.eventId, product.sku) : revisionId;
     await outbox(tx, productUpdatedEvent(product, causedBy(event), eventId));
   }
   log.info({ requestedBy: event.data.requestedBy, products: products.length }, 'catalog snapshot emitted');

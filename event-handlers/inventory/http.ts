@@ -7,16 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
 import { productUpdatedEvent } from './handlers.js';
-import {
-  INVENTORY_SCHEMA,
-  catalogFacts,
-  findOrderOutcome,
-  findProduct,
-  findReservations,
-  listProducts,
-  upsertProduct,
-  type ProductRow,
-} from './store.js';
+import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow } from './store.js';
 
 const INT4_MAX = 2_147_483_647;
 
@@ -41,6 +32,7 @@ const ownerProduct = (product: ProductRow) => ({
 
 export function createInventoryApp(options: { db: Database; log: Logger; afterCommit: () => void }) {
   const { db, log, afterCommit } = options;
+  const store = createInventoryStore(db);
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -50,11 +42,11 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
   });
 
   app.get('/products', async (_req, res) => {
-    res.json({ products: (await listProducts(db)).map(ownerProduct) });
+    res.json({ products: (await store.listProducts()).map(ownerProduct) });
   });
 
   app.get('/products/:sku', async (req: Request<{ sku: string }>, res) => {
-    const product = await findProduct(db, req.params.sku);
+    const product = await store.findProduct(req.params.sku);
     if (!product) throw new HttpError(404, 'NOT_FOUND', `no product with sku "${req.params.sku}"`);
     res.json(ownerProduct(product));
   });
@@ -64,7 +56,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
     const input = parseRequest(productBody, req.body, []);
     const correlationId = req.get('x-correlation-id') ?? randomUUID();
     const product = await db.transaction(async (tx) => {
-      const written = await upsertProduct(tx, sku, input);
+      const written = await createInventoryStore(tx).upsertProduct(sku, input);
       await addToOutbox(tx, INVENTORY_SCHEMA, productUpdatedEvent(written, { correlationId, causationId: correlationId }));
       return written;
     });
@@ -75,7 +67,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
 
   app.get('/reservations', async (req, res) => {
     const { orderId } = parseRequest(reservationsQuery, req.query, []);
-    const [reservations, outcome] = await Promise.all([findReservations(db, orderId), findOrderOutcome(db, orderId)]);
+    const [reservations, outcome] = await Promise.all([store.findReservations(orderId), store.findOrderOutcome(orderId)]);
     res.json({
       orderId,
       outcome: outcome?.outcome ?? null,

@@ -98,76 +98,9 @@ export const catalogFacts = (product: ProductRow) => ({
   revision: product.revision,
 });
 
-/** Serializes all work on one order (two deliveries of its events under different ids), without locking anything else. */
-export async function lockOrder(tx: Queryable, orderId: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inventory:order:${orderId}`]);
-}
-
-/** Locks the products in sku order, the one order every transaction uses, so concurrent orders cannot deadlock. */
-export async function lockProducts(tx: Queryable, skus: readonly string[]): Promise<ProductRow[]> {
-  const { rows } = await tx.query<ProductRow>(
-    `SELECT ${productColumns} FROM ${schema}.products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-    [[...skus]],
-  );
-  return rows;
-}
-
-/** Moves units between on-hand and reserved; the table's CHECK constraint refuses anything that would go below zero. */
-export async function adjustStock(
-  tx: Queryable,
-  sku: string,
-  change: { onHand: number; reserved: number; bumpRevision: boolean },
-): Promise<ProductRow> {
-  const { rows } = await tx.query<ProductRow>(
-    `UPDATE ${schema}.products
-        SET on_hand = on_hand + $2, reserved = reserved + $3,
-            revision = revision + CASE WHEN $4::boolean THEN 1 ELSE 0 END, updated_at = now()
-      WHERE sku = $1
-      RETURNING ${productColumns}`,
-    [sku, change.onHand, change.reserved, change.bumpRevision],
-  );
-  return rows[0]!;
-}
-
-export async function findOrderOutcome(tx: Queryable, orderId: string): Promise<OrderOutcomeRow | undefined> {
-  const { rows } = await tx.query<OrderOutcomeRow>(
-    `SELECT order_id, outcome, shortages FROM ${schema}.order_outcomes WHERE order_id = $1`,
-    [orderId],
-  );
-  return rows[0];
-}
-
-export async function recordOrderOutcome(tx: Queryable, orderId: string, outcome: OrderOutcome, shortages?: Shortage[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${schema}.order_outcomes (order_id, outcome, shortages) VALUES ($1, $2, $3::jsonb)`,
-    [orderId, outcome, shortages === undefined ? null : JSON.stringify(shortages)],
-  );
-}
 
 export const shortagesOf = (row: OrderOutcomeRow): Shortage[] =>
   typeof row.shortages === 'string' ? (JSON.parse(row.shortages) as Shortage[]) : (row.shortages ?? []);
-
-export async function findReservations(tx: Queryable, orderId: string): Promise<ReservationRow[]> {
-  const { rows } = await tx.query<ReservationRow>(
-    `SELECT order_id, sku, quantity, status FROM ${schema}.reservations WHERE order_id = $1 ORDER BY sku`,
-    [orderId],
-  );
-  return rows;
-}
-
-export async function insertReservation(tx: Queryable, orderId: string, sku: string, quantity: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${schema}.reservations (order_id, sku, quantity, status) VALUES ($1, $2, $3, 'RESERVED')`,
-    [orderId, sku, quantity],
-  );
-}
-
-export async function setReservationStatus(tx: Queryable, orderId: string, sku: string, status: ReservationStatus): Promise<void> {
-  await tx.query(
-    `UPDATE ${schema}.reservations SET status = $3, updated_at = now() WHERE order_id = $1 AND sku = $2`,
-    [orderId, sku, status],
-  );
-}
 
 export interface ProductInput {
   name: string;
@@ -176,40 +109,111 @@ export interface ProductInput {
   active?: boolean;
 }
 
-/**
- * Creates or replaces a product as the owner describes it. Units reserved by orders in flight stay reserved:
- * the owner states what is available for sale, so on-hand becomes that plus what is already promised.
- */
-export async function upsertProduct(tx: Queryable, sku: string, input: ProductInput): Promise<ProductRow> {
-  const { rows } = await tx.query<ProductRow>(
-    `INSERT INTO ${schema}.products AS p (sku, name, price, currency, active, on_hand, reserved, revision)
-     VALUES ($1, $2, $3, $6, COALESCE($5::boolean, true), $4, 0, 1)
-     ON CONFLICT (sku) DO UPDATE
-        SET name = EXCLUDED.name, price = EXCLUDED.price, active = COALESCE($5::boolean, p.active),
-            on_hand = EXCLUDED.on_hand + p.reserved, revision = p.revision + 1, updated_at = now()
-     RETURNING ${productColumns}`,
-    [sku, input.name, input.price, input.available, input.active ?? null, CATALOG_CURRENCY],
-  );
-  return rows[0]!;
+/** Inventory's queries over any Queryable: the database, or the transaction an event is handled in. */
+export function createInventoryStore(q: Queryable) {
+  return {
+    /** Serializes all work on one order (two deliveries of its events under different ids), without locking anything else. */
+    async lockOrder(orderId: string): Promise<void> {
+      await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inventory:order:${orderId}`]);
+    },
+
+    /** Locks the products in sku order, the one order every transaction uses, so concurrent orders cannot deadlock. */
+    async lockProducts(skus: readonly string[]): Promise<ProductRow[]> {
+      const { rows } = await q.query<ProductRow>(
+        `SELECT ${productColumns} FROM ${schema}.products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+        [[...skus]],
+      );
+      return rows;
+    },
+
+    /** Moves units between on-hand and reserved; the table's CHECK constraint refuses anything that would go below zero. */
+    async adjustStock(sku: string, change: { onHand: number; reserved: number; bumpRevision: boolean }): Promise<ProductRow> {
+      const { rows } = await q.query<ProductRow>(
+        `UPDATE ${schema}.products
+            SET on_hand = on_hand + $2, reserved = reserved + $3,
+                revision = revision + CASE WHEN $4::boolean THEN 1 ELSE 0 END, updated_at = now()
+          WHERE sku = $1
+          RETURNING ${productColumns}`,
+        [sku, change.onHand, change.reserved, change.bumpRevision],
+      );
+      return rows[0]!;
+    },
+
+    async findOrderOutcome(orderId: string): Promise<OrderOutcomeRow | undefined> {
+      const { rows } = await q.query<OrderOutcomeRow>(
+        `SELECT order_id, outcome, shortages FROM ${schema}.order_outcomes WHERE order_id = $1`,
+        [orderId],
+      );
+      return rows[0];
+    },
+
+    async recordOrderOutcome(orderId: string, outcome: OrderOutcome, shortages?: Shortage[]): Promise<void> {
+      await q.query(
+        `INSERT INTO ${schema}.order_outcomes (order_id, outcome, shortages) VALUES ($1, $2, $3::jsonb)`,
+        [orderId, outcome, shortages === undefined ? null : JSON.stringify(shortages)],
+      );
+    },
+
+    async findReservations(orderId: string): Promise<ReservationRow[]> {
+      const { rows } = await q.query<ReservationRow>(
+        `SELECT order_id, sku, quantity, status FROM ${schema}.reservations WHERE order_id = $1 ORDER BY sku`,
+        [orderId],
+      );
+      return rows;
+    },
+
+    async insertReservation(orderId: string, sku: string, quantity: number): Promise<void> {
+      await q.query(
+        `INSERT INTO ${schema}.reservations (order_id, sku, quantity, status) VALUES ($1, $2, $3, 'RESERVED')`,
+        [orderId, sku, quantity],
+      );
+    },
+
+    async setReservationStatus(orderId: string, sku: string, status: ReservationStatus): Promise<void> {
+      await q.query(
+        `UPDATE ${schema}.reservations SET status = $3, updated_at = now() WHERE order_id = $1 AND sku = $2`,
+        [orderId, sku, status],
+      );
+    },
+
+    /**
+     * Creates or replaces a product as the owner describes it. Units reserved by orders in flight stay reserved:
+     * the owner states what is available for sale, so on-hand becomes that plus what is already promised.
+     */
+    async upsertProduct(sku: string, input: ProductInput): Promise<ProductRow> {
+      const { rows } = await q.query<ProductRow>(
+        `INSERT INTO ${schema}.products AS p (sku, name, price, currency, active, on_hand, reserved, revision)
+         VALUES ($1, $2, $3, $6, COALESCE($5::boolean, true), $4, 0, 1)
+         ON CONFLICT (sku) DO UPDATE
+            SET name = EXCLUDED.name, price = EXCLUDED.price, active = COALESCE($5::boolean, p.active),
+                on_hand = EXCLUDED.on_hand + p.reserved, revision = p.revision + 1, updated_at = now()
+         RETURNING ${productColumns}`,
+        [sku, input.name, input.price, input.available, input.active ?? null, CATALOG_CURRENCY],
+      );
+      return rows[0]!;
+    },
+
+    async listProducts(): Promise<ProductRow[]> {
+      const { rows } = await q.query<ProductRow>(`SELECT ${productColumns} FROM ${schema}.products ORDER BY sku`);
+      return rows;
+    },
+
+    async findProduct(sku: string): Promise<ProductRow | undefined> {
+      const { rows } = await q.query<ProductRow>(`SELECT ${productColumns} FROM ${schema}.products WHERE sku = $1`, [sku]);
+      return rows[0];
+    },
+
+    async countProducts(): Promise<number> {
+      const { rows } = await q.query<{ count: number | string }>(`SELECT count(*) AS count FROM ${schema}.products`);
+      return Number(rows[0]!.count);
+    },
+
+    /** True when this event id has already been queued, so a re-emission needs an id of its own to reach the broker. */
+    async isInOutbox(eventId: string): Promise<boolean> {
+      const { rows } = await q.query(`SELECT 1 FROM ${schema}.outbox WHERE event_id = $1`, [eventId]);
+      return rows.length > 0;
+    },
+  };
 }
 
-export async function listProducts(db: Queryable): Promise<ProductRow[]> {
-  const { rows } = await db.query<ProductRow>(`SELECT ${productColumns} FROM ${schema}.products ORDER BY sku`);
-  return rows;
-}
-
-export async function findProduct(db: Queryable, sku: string): Promise<ProductRow | undefined> {
-  const { rows } = await db.query<ProductRow>(`SELECT ${productColumns} FROM ${schema}.products WHERE sku = $1`, [sku]);
-  return rows[0];
-}
-
-export async function countProducts(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ count: number | string }>(`SELECT count(*) AS count FROM ${schema}.products`);
-  return Number(rows[0]!.count);
-}
-
-/** True when this event id has already been queued, so a re-emission needs an id of its own to reach the broker. */
-export async function isInOutbox(tx: Queryable, eventId: string): Promise<boolean> {
-  const { rows } = await tx.query(`SELECT 1 FROM ${schema}.outbox WHERE event_id = $1`, [eventId]);
-  return rows.length > 0;
-}
+export type InventoryStore = ReturnType<typeof createInventoryStore>;

@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
 import { startBatchLoop } from '../../platform/batch-loop.js';
-import { claimDueNotifications, markAttemptFailed, markDelivered, type NotificationRow } from './store.js';
+import { createNotificationsStore, type NotificationRow } from './store.js';
 
 /** A mail server that keeps refusing is reported and given up on, not retried forever. */
 export const MAX_DELIVERY_ATTEMPTS = 3;
@@ -31,6 +31,7 @@ export interface Delivery {
 
 export function startDelivery(options: DeliveryOptions): Delivery {
   const { db, log, from, pollIntervalMs } = options;
+  const store = createNotificationsStore(db);
   const transport = options.smtpUrl
     ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
     : undefined;
@@ -38,29 +39,29 @@ export function startDelivery(options: DeliveryOptions): Delivery {
     const about = { notificationId: notification.id, orderId: notification.order_id, type: notification.type, to: notification.recipient };
     if (!transport) {
       log.info({ ...about, subject: notification.subject, body: notification.body }, 'notification logged (no SMTP configured)');
-      await markDelivered(db, notification.id, 'logged');
+      await store.markDelivered(notification.id, 'logged');
       return;
     }
     try {
       await transport.sendMail({ from, to: notification.recipient, subject: notification.subject, text: notification.body });
-      await markDelivered(db, notification.id, 'sent');
+      await store.markDelivered(notification.id, 'sent');
       log.info(about, 'notification sent');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (notification.attempts >= MAX_DELIVERY_ATTEMPTS) {
         log.error({ ...about, err: error, attempts: notification.attempts }, 'notification could not be sent; giving up');
-        await markAttemptFailed(db, notification.id, reason, undefined);
+        await store.markAttemptFailed(notification.id, reason, undefined);
       } else {
         const retryInMs = DELIVERY_RETRY_DELAYS_MS[Math.min(notification.attempts - 1, DELIVERY_RETRY_DELAYS_MS.length - 1)]!;
         log.warn({ ...about, err: error, attempts: notification.attempts, retryInMs }, 'notification could not be sent; will retry');
-        await markAttemptFailed(db, notification.id, reason, retryInMs);
+        await store.markAttemptFailed(notification.id, reason, retryInMs);
       }
     }
   };
 
   const loop = startBatchLoop({
     runBatch: async () => {
-      const due = await db.transaction((tx) => claimDueNotifications(tx, BATCH_SIZE, DELIVERY_LEASE_MS));
+      const due = await db.transaction((tx) => createNotificationsStore(tx).claimDueNotifications(BATCH_SIZE, DELIVERY_LEASE_MS));
       for (const notification of due) await deliver(notification);
       return due.length === BATCH_SIZE;
     },

@@ -5,21 +5,21 @@ import { NotReadyError } from '../../platform/messaging/errors.js';
 import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
 import type { Queryable } from '../../platform/store/database.js';
 import { orderCancelledMessage, orderConfirmedMessage, orderPlacedMessage, paymentDeclinedMessage, type Message } from './messages.js';
-import { findContact, insertNotification, saveContact } from './store.js';
+import { createNotificationsStore, type NotificationsStore } from './store.js';
 
 export const EMAIL_CHANNEL = 'email';
 
 type CustomerFacingEvent = 'order.placed' | 'order.confirmed' | 'order.cancelled' | 'order.payment-declined';
 
 /** The order's contact comes from our own copy (fed by order.placed), never from another service. */
-async function recipientFor(tx: Queryable, event: IntegrationEvent<CustomerFacingEvent>): Promise<string> {
+async function recipientFor(store: NotificationsStore, event: IntegrationEvent<CustomerFacingEvent>): Promise<string> {
   if (event.type === 'order.placed') {
     const { orderId, customerId, email } = event.data;
-    await saveContact(tx, { order_id: orderId, customer_id: customerId, email });
+    await store.saveContact({ order_id: orderId, customer_id: customerId, email });
     return email;
   }
   const orderId = event.data.orderId;
-  const contact = await findContact(tx, orderId);
+  const contact = await store.findContact(orderId);
   // Choreography gives no ordering guarantee: wait (retry with backoff) until order.placed has brought the contact.
   if (!contact) throw new NotReadyError(`no contact for order ${orderId} yet (order.placed not seen)`);
   return contact.email;
@@ -32,11 +32,12 @@ async function recipientFor(tx: Queryable, event: IntegrationEvent<CustomerFacin
 const tell =
   <T extends CustomerFacingEvent>(compose: (data: EventData<T>) => Message) =>
   async (event: IntegrationEvent<T>, tx: Queryable, { log }: HandlerContext): Promise<void> => {
+    const store = createNotificationsStore(tx);
     const message = compose(event.data);
     // The generic T is one of the customer-facing types; TypeScript cannot narrow the union through it.
-    const to = await recipientFor(tx, event as IntegrationEvent<CustomerFacingEvent>);
+    const to = await recipientFor(store, event as IntegrationEvent<CustomerFacingEvent>);
     const orderId = event.data.orderId;
-    const stored = await insertNotification(tx, {
+    const stored = await store.insertNotification({
       id: randomUUID(),
       order_id: orderId,
       type: message.type,

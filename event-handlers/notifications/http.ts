@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { errorHandlers, parseRequest } from '../../platform/http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
-import { listNotifications, type NotificationRow } from './store.js';
+import { createNotificationsStore, type NotificationRow } from './store.js';
 
 const notificationsQuery = z.object({ orderId: z.string().min(1).max(200) });
 
@@ -32,7 +32,7 @@ export function createNotificationsApp(options: { db: Database; log: Logger }) {
 
   app.get('/notifications', async (req, res) => {
     const query = parseRequest(notificationsQuery, req.query, [], 'the orderId query parameter is required');
-    res.json({ notifications: (await listNotifications(db, query.orderId)).map(notificationView) });
+    res.json({ notifications: (await createNotificationsStore(db).listNotifications(query.orderId)).map(notificationView) });
   });
 
   app.use(...errorHandlers(log));

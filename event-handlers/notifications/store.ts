@@ -68,69 +68,74 @@ export interface NotificationRow {
 
 const notificationColumns = 'id, order_id, type, channel, recipient, subject, body, delivery, attempts, last_error, created_at, sent_at';
 
-export async function saveContact(tx: Queryable, contact: Contact): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${schema}.contacts (order_id, customer_id, email) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING`,
-    [contact.order_id, contact.customer_id, contact.email],
-  );
+/** Notifications' queries over any Queryable: the database, or the transaction an event is handled in. */
+export function createNotificationsStore(q: Queryable) {
+  return {
+    async saveContact(contact: Contact): Promise<void> {
+      await q.query(
+        `INSERT INTO ${schema}.contacts (order_id, customer_id, email) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING`,
+        [contact.order_id, contact.customer_id, contact.email],
+      );
+    },
+
+    async findContact(orderId: string): Promise<Contact | undefined> {
+      const { rows } = await q.query<Contact>(`SELECT order_id, customer_id, email FROM ${schema}.contacts WHERE order_id = $1`, [orderId]);
+      return rows[0];
+    },
+
+    /** Stores a notification once per (order, type); false when that customer was already told. */
+    async insertNotification(notification: Pick<NotificationRow, 'id' | 'order_id' | 'type' | 'channel' | 'recipient' | 'subject' | 'body'>,
+    ): Promise<boolean> {
+      const result = await q.query(
+        `INSERT INTO ${schema}.notifications (id, order_id, type, channel, recipient, subject, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, type) DO NOTHING`,
+        [notification.id, notification.order_id, notification.type, notification.channel, notification.recipient, notification.subject, notification.body],
+      );
+      return result.rowCount === 1;
+    },
+
+    async listNotifications(orderId: string): Promise<NotificationRow[]> {
+      const { rows } = await q.query<NotificationRow>(
+        `SELECT ${notificationColumns} FROM ${schema}.notifications WHERE order_id = $1 ORDER BY created_at, id`,
+        [orderId],
+      );
+      return rows;
+    },
+
+    /**
+     * Claims due pending notifications for one delivery attempt. The lease (next_attempt_at pushed ahead) keeps other
+     * instances off them while the send happens outside any transaction; a crash mid-send means a retry after the lease.
+     */
+    async claimDueNotifications(limit: number, leaseMs: number): Promise<NotificationRow[]> {
+      const { rows } = await q.query<NotificationRow>(
+        `UPDATE ${schema}.notifications
+            SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+          WHERE id IN (
+            SELECT id FROM ${schema}.notifications
+             WHERE delivery = 'pending' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING ${notificationColumns}`,
+        [limit, leaseMs],
+      );
+      return rows;
+    },
+
+    async markDelivered(id: string, delivery: 'logged' | 'sent'): Promise<void> {
+      await q.query(`UPDATE ${schema}.notifications SET delivery = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [id, delivery]);
+    },
+
+    /** Records a failed attempt: tried again after retryInMs, or given up (failed) when retryInMs is undefined. */
+    async markAttemptFailed(id: string, error: string, retryInMs: number | undefined): Promise<void> {
+      await q.query(
+        `UPDATE ${schema}.notifications
+            SET last_error = $2,
+                delivery = CASE WHEN $3::double precision IS NULL THEN 'failed' ELSE 'pending' END,
+                next_attempt_at = now() + make_interval(secs => COALESCE($3::double precision, 0) / 1000)
+          WHERE id = $1`,
+        [id, error, retryInMs ?? null],
+      );
+    },
+  };
 }
 
-export async function findContact(tx: Queryable, orderId: string): Promise<Contact | undefined> {
-  const { rows } = await tx.query<Contact>(`SELECT order_id, customer_id, email FROM ${schema}.contacts WHERE order_id = $1`, [orderId]);
-  return rows[0];
-}
-
-/** Stores a notification once per (order, type); false when that customer was already told. */
-export async function insertNotification(
-  tx: Queryable,
-  notification: Pick<NotificationRow, 'id' | 'order_id' | 'type' | 'channel' | 'recipient' | 'subject' | 'body'>,
-): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO ${schema}.notifications (id, order_id, type, channel, recipient, subject, body)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, type) DO NOTHING`,
-    [notification.id, notification.order_id, notification.type, notification.channel, notification.recipient, notification.subject, notification.body],
-  );
-  return result.rowCount === 1;
-}
-
-export async function listNotifications(db: Queryable, orderId: string): Promise<NotificationRow[]> {
-  const { rows } = await db.query<NotificationRow>(
-    `SELECT ${notificationColumns} FROM ${schema}.notifications WHERE order_id = $1 ORDER BY created_at, id`,
-    [orderId],
-  );
-  return rows;
-}
-
-/**
- * Claims due pending notifications for one delivery attempt. The lease (next_attempt_at pushed ahead) keeps other
- * instances off them while the send happens outside any transaction; a crash mid-send means a retry after the lease.
- */
-export async function claimDueNotifications(tx: Queryable, limit: number, leaseMs: number): Promise<NotificationRow[]> {
-  const { rows } = await tx.query<NotificationRow>(
-    `UPDATE ${schema}.notifications
-        SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-      WHERE id IN (
-        SELECT id FROM ${schema}.notifications
-         WHERE delivery = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-      RETURNING ${notificationColumns}`,
-    [limit, leaseMs],
-  );
-  return rows;
-}
-
-export async function markDelivered(db: Queryable, id: string, delivery: 'logged' | 'sent'): Promise<void> {
-  await db.query(`UPDATE ${schema}.notifications SET delivery = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [id, delivery]);
-}
-
-/** Records a failed attempt: tried again after retryInMs, or given up (failed) when retryInMs is undefined. */
-export async function markAttemptFailed(db: Queryable, id: string, error: string, retryInMs: number | undefined): Promise<void> {
-  await db.query(
-    `UPDATE ${schema}.notifications
-        SET last_error = $2,
-            delivery = CASE WHEN $3::double precision IS NULL THEN 'failed' ELSE 'pending' END,
-            next_attempt_at = now() + make_interval(secs => COALESCE($3::double precision, 0) / 1000)
-      WHERE id = $1`,
-    [id, error, retryInMs ?? null],
-  );
-}
+export type NotificationsStore = ReturnType<typeof createNotificationsStore>;

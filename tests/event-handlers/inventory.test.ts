@@ -20,7 +20,7 @@ import { demoCatalog } from '../../event-handlers/inventory/demo-catalog.js';
 import { inventoryReactions } from '../../event-handlers/inventory/handlers.js';
 import { dispatchTo } from '../../platform/messaging/event-handler.js';
 import { startInventory, type RunningInventory } from '../../event-handlers/inventory/index.js';
-import { INVENTORY_SCHEMA, inventoryMigrations, upsertProduct } from '../../event-handlers/inventory/store.js';
+import { INVENTORY_SCHEMA, createInventoryStore, inventoryMigrations } from '../../event-handlers/inventory/store.js';
 import { createTestDatabase } from '../support/databases.js';
 import { testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
 
@@ -409,7 +409,7 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     (await db.query<{ on_hand: number; reserved: number }>(`SELECT on_hand, reserved FROM ${INVENTORY_SCHEMA}.products WHERE sku = $1`, [sku]))
       .rows[0];
   const addProduct = (sku: string, available: number) =>
-    db.transaction((tx) => upsertProduct(tx, sku, { name: sku, price: 100, available }));
+    db.transaction((tx) => createInventoryStore(tx).upsertProduct(sku, { name: sku, price: 100, available }));
 
   beforeAll(async () => {
     if (skip) return;
