@@ -7,7 +7,7 @@ import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { eventually } from '../support/broker.js';
 import { captureHistory } from '../support/histories.js';
 import {
-  call, createProduct, getOrder, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus,
+  call, createProduct, getOrder, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus, waitForTerminal,
 } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -179,15 +179,19 @@ describe('cancellation', () => {
     } finally {
       await stack.start('inventory');
     }
-    await waitForStatus(stack, first, 'CONFIRMED');
-    const cancelled = await waitForStatus(stack, second, 'CANCELLED');
-    expect(cancelled).toMatchObject({ reason: 'OUT_OF_STOCK', payment: { status: 'VOIDED' }, inventory: { status: 'REJECTED' } });
-    expect(await paymentsOf(stack, second)).toMatchObject([{ status: 'VOIDED', captureCount: 0 }]);
+    // Nothing promises which of the two order.paid events inventory sees first: exactly one wins the unit.
+    const finals = await Promise.all([first, second].map((orderId) => waitForTerminal(stack, orderId)));
+    expect(finals.map((order) => order.status).sort()).toEqual(['CANCELLED', 'CONFIRMED']);
+    const winner = finals.find((order) => order.status === 'CONFIRMED')!;
+    const loser = finals.find((order) => order.status === 'CANCELLED')!;
+    expect(loser).toMatchObject({ reason: 'OUT_OF_STOCK', payment: { status: 'VOIDED' }, inventory: { status: 'REJECTED' } });
+    expect(await paymentsOf(stack, loser.orderId)).toMatchObject([{ status: 'VOIDED', captureCount: 0 }]);
+    expect(await paymentsOf(stack, winner.orderId)).toMatchObject([{ status: 'CAPTURED', captureCount: 1 }]);
     await eventually(async () => expect(await stockOf(stack, sku)).toMatchObject({ onHand: 0, reserved: 0 }));
     await eventually(async () =>
-      expect((await notificationsOf(stack, second)).map((n) => n.type).sort()).toEqual(['ORDER_CANCELLED', 'ORDER_PLACED']),
+      expect((await notificationsOf(stack, loser.orderId)).map((n) => n.type).sort()).toEqual(['ORDER_CANCELLED', 'ORDER_PLACED']),
     );
-    await captureHistory(stack, second, 'cancelled-out-of-stock');
+    await captureHistory(stack, loser.orderId, 'cancelled-out-of-stock');
   });
 });
 

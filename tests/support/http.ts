@@ -51,6 +51,17 @@ export async function waitForStatus(stack: Endpoints, orderId: string, status: s
   }, { timeoutMs, intervalMs: 100 });
 }
 
+const terminalStatuses = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
+
+/** Polls the API until the order has ended, whichever way; for outcomes the product does not fix in advance. */
+export async function waitForTerminal(stack: Endpoints, orderId: string, timeoutMs = 30_000) {
+  return eventually(async () => {
+    const answer = await getOrder(stack, orderId);
+    expect(terminalStatuses, JSON.stringify(answer.body)).toContain(answer.body?.status);
+    return answer.body;
+  }, { timeoutMs, intervalMs: 100 });
+}
+
 /** A product of its own for one test, written through the API to the owner, and visible on the orders side. */
 export async function createProduct(stack: Endpoints, available: number, price = 1000) {
   const sku = `SKU-${randomUUID().slice(0, 8).toUpperCase()}`;
