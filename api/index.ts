@@ -1,6 +1,5 @@
 // API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
-import { createServer } from 'node:http';
-import { serverUrl } from '../platform/http-server.js';
+import { listen } from '../platform/http/listen.js';
 import type { Config } from '../platform/config.js';
 import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
@@ -70,19 +69,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       }),
     });
 
-    const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, () => resolve());
-    });
-    const url = serverUrl(server, config.HOST);
+    const { url, close } = await listen(app, { port: config.PORT, host: config.HOST, log });
     // Pushed last so it stops first: no new requests, in-flight ones finish, and only then do their dependencies close.
-    resources.push('http server', () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
-    );
+    resources.push('http server', close);
     log.info({ url, store: db.kind, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'api started');
     return { url, stop: () => resources.stop() };
   } catch (error) {
