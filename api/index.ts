@@ -7,12 +7,13 @@ import { connectBroker } from '../platform/messaging/broker.js';
 import { createDeadLetters } from '../platform/messaging/dead-letters.js';
 import { createEventPublisher } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
+import { migrate } from '../platform/store/migrations.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
 import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
-import { createIdempotencyStore } from './idempotency-store.js';
-import { pingTemporal } from './orders.js';
+import { apiReadinessProbes } from './http/readiness.js';
+import { API_SCHEMA, apiMigrations, createIdempotencyStore } from './orders/idempotency-store.js';
 
 export const API_COMPONENT = 'api';
 
@@ -27,7 +28,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
-    const idempotency = await createIdempotencyStore(db);
+    await migrate(db, API_SCHEMA, apiMigrations);
 
     const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT);
     resources.push('broker', () => broker.close());
@@ -47,18 +48,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       config,
       log,
       temporal,
-      idempotency,
+      idempotency: createIdempotencyStore(db),
       catalog: replica.store,
-      readiness: [
-        { component: 'temporal', check: (timeoutMs) => pingTemporal(temporal, timeoutMs) },
-        {
-          component: 'rabbitmq',
-          check: async () => {
-            if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
-          },
-        },
-        { component: 'store', check: () => idempotency.ping() },
-      ],
+      readiness: apiReadinessProbes({ temporal, broker, db }),
       // Connects per operation (operators' calls are rare), so nothing to stop here.
       deadLetters: createDeadLetters({
         amqpUrl: config.AMQP_URL,
