@@ -1,5 +1,6 @@
 // Typed HTTP client for the payment provider; the payment activities wrap it and decide what is retryable.
 import { z } from 'zod';
+import { ErrorBodySchema } from '../platform/http/errors.js';
 
 export interface PaymentGatewayOptions {
   /** The provider's base URL, e.g. config.PAYMENT_PROVIDER_URL. */
@@ -26,8 +27,6 @@ export interface AuthorizationOperationInput {
   idempotencyKey: string;
 }
 
-export type ProviderAuthorizationStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED';
-
 const authorizationSchema = z.object({
   id: z.string(),
   orderId: z.string(),
@@ -45,10 +44,6 @@ const authorizationSchema = z.object({
 
 /** An authorization as the provider reports it, with how many captures/voids/refunds it actually applied. */
 export type ProviderAuthorization = z.infer<typeof authorizationSchema>;
-
-const errorResponseSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
 
 export interface PaymentGateway {
   authorize(input: AuthorizeInput): Promise<{ authorizationId: string }>;
@@ -144,7 +139,7 @@ export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGat
       return json;
     }
 
-    const problem = errorResponseSchema.safeParse(json);
+    const problem = ErrorBodySchema.safeParse(json);
     const code = problem.success ? problem.data.error.code : `http_${response.status}`;
     const message = problem.success ? problem.data.error.message : `HTTP ${response.status} ${response.statusText}`;
     const details = problem.success ? problem.data.error.details : undefined;

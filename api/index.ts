@@ -1,6 +1,5 @@
 // API wiring: its store, the broker and its catalog replica, the Temporal client and the HTTP server, started and stopped in order.
-import { createServer } from 'node:http';
-import { serverUrl } from '../platform/http-server.js';
+import { listen } from '../platform/http/listen.js';
 import type { Config } from '../platform/config.js';
 import { ResourceStack, type Stoppable } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
@@ -8,12 +7,14 @@ import { connectBroker } from '../platform/messaging/broker.js';
 import { createDeadLetters } from '../platform/messaging/dead-letters.js';
 import { createEventPublisher, publisherSettings } from '../platform/messaging/publisher.js';
 import { openDatabase } from '../platform/store/database.js';
+import { migrate } from '../platform/store/migrations.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
 import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
-import { createIdempotencyStore } from './idempotency-store.js';
-import { pingTemporal } from './orders.js';
+import { apiReadinessProbes } from './http/readiness.js';
+import { API_SCHEMA, apiMigrations, createIdempotencyStore } from './orders/idempotency-store.js';
+import { orderTaskQueue } from '../workflows/contract.js';
 
 export const API_COMPONENT = 'api';
 
@@ -28,7 +29,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
-    const idempotency = await createIdempotencyStore(db);
+    await migrate(db, API_SCHEMA, apiMigrations);
 
     const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT);
     resources.push('broker', () => broker.close());
@@ -48,18 +49,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       config,
       log,
       temporal,
-      idempotency,
+      idempotency: createIdempotencyStore(db),
       catalog: replica.store,
-      readiness: [
-        { component: 'temporal', check: (timeoutMs) => pingTemporal(temporal, timeoutMs) },
-        {
-          component: 'rabbitmq',
-          check: async () => {
-            if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
-          },
-        },
-        { component: 'store', check: () => idempotency.ping() },
-      ],
+      readiness: apiReadinessProbes({ temporal, broker, db }),
       // Connects per operation (operators' calls are rare), so nothing to stop here.
       deadLetters: createDeadLetters({
         amqpUrl: config.AMQP_URL,
@@ -70,20 +62,10 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       }),
     });
 
-    const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, () => resolve());
-    });
-    const url = serverUrl(server, config.HOST);
+    const { url, close } = await listen(app, { port: config.PORT, host: config.HOST, log });
     // Pushed last so it stops first: no new requests, in-flight ones finish, and only then do their dependencies close.
-    resources.push('http server', () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
-    );
-    log.info({ url, store: db.kind, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'api started');
+    resources.push('http server', close);
+    log.info({ url, store: db.kind, namespace: config.TEMPORAL_NAMESPACE, taskQueue: orderTaskQueue(config) }, 'api started');
     return { url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);

@@ -1,7 +1,7 @@
 // Fault injection for the stand-in: test-only knobs that make the next API requests fail, slow down or lose their answer, as a real processor sometimes does.
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { errorBody } from './store.js';
+import { errorBody } from '../platform/http/errors.js';
 
 /**
  * Test-only behaviour of a stand-in; a real processor has nothing like it. Set with `POST /__faults`,

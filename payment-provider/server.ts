@@ -1,10 +1,11 @@
 // The payment provider stand-in: an HTTP service with a card processor's semantics (authorize, capture, void, refund, Idempotency-Key, test tokens).
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { serverUrl } from '../platform/http-server.js';
+import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
+import { HttpError, MalformedJsonError, ValidationFailedError } from '../platform/http/errors.js';
+import { listen } from '../platform/http/listen.js';
+import { parseRequest } from '../platform/http/validation.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { ResourceStack } from '../platform/lifecycle.js';
@@ -13,7 +14,6 @@ import { migrate } from '../platform/store/migrations.js';
 import { FaultInjector, faultSettingsSchema } from './faults.js';
 import {
   createPaymentsStore,
-  errorBody,
   paymentsMigrations,
   PAYMENTS_SCHEMA,
   type AuthorizationOperation,
@@ -45,50 +45,27 @@ const operationRequestSchema = z.strictObject({}).optional();
 
 const idempotencyKeySchema = z.string().trim().min(1).max(255);
 
-class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+const BODY_LIMIT = '16kb';
 
-function validationError(error: z.ZodError): ApiError {
-  return new ApiError(
-    400,
-    'validation_failed',
-    'the request is invalid',
-    error.issues.flatMap((issue) =>
-      // An unknown field is reported under its own name, so the client sees which field to drop.
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'unknown field' }))
-        : [{ path: issue.path.join('.') || '(body)', message: issue.message }],
-    ),
-  );
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
+/** The processor speaks Stripe-like snake_case; the shared errors keep their meaning under its spelling. */
+const processorSpelling: Record<string, string> = { INTERNAL: 'internal_error', PAYLOAD_TOO_LARGE: 'entity_too_large' };
+const processorCode = (error: HttpError) =>
+  error instanceof MalformedJsonError ? 'invalid_json' : (processorSpelling[error.code] ?? error.code.toLowerCase());
 
 function requiredIdempotencyKey(req: Request): string {
   const key = req.get('Idempotency-Key');
   if (key === undefined || key.trim() === '') {
-    throw new ApiError(400, 'idempotency_key_required', 'the Idempotency-Key header is required', [
+    throw new HttpError(400, 'idempotency_key_required', 'the Idempotency-Key header is required', [
       { path: 'Idempotency-Key', message: 'header is required' },
     ]);
   }
+  return parseIdempotencyKey(key);
+}
+
+function parseIdempotencyKey(key: string): string {
   const result = idempotencyKeySchema.safeParse(key);
   if (!result.success) {
-    throw new ApiError(400, 'validation_failed', 'the request is invalid', [
-      { path: 'Idempotency-Key', message: result.error.issues[0]?.message ?? 'invalid' },
-    ]);
+    throw new ValidationFailedError(result.error.issues.map((issue) => ({ path: 'Idempotency-Key', message: issue.message })), 'request header');
   }
   return result.data;
 }
@@ -100,7 +77,7 @@ const send = (res: Response, answer: ProviderResponse) => res.status(answer.stat
 function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '16kb' }));
+  app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -110,7 +87,7 @@ function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
     res.json(faults.current());
   });
   app.post('/__faults', (req, res) => {
-    const state = faults.configure(parse(faultSettingsSchema, req.body ?? {}));
+    const state = faults.configure(parseRequest(faultSettingsSchema, req.body ?? {}, 'body'));
     log.warn({ faults: state }, 'fault injection configured');
     res.json(state);
   });
@@ -123,7 +100,7 @@ function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
 
   api.post('/authorizations', async (req, res) => {
     const idempotencyKey = requiredIdempotencyKey(req);
-    const request = parse(authorizationRequestSchema, req.body);
+    const request = parseRequest(authorizationRequestSchema, req.body, 'body');
     const answer = await store.authorize(
       { scope: 'authorize', key: idempotencyKey, fingerprint: fingerprint([request.orderId, request.amount, request.currency, request.token]) },
       request,
@@ -134,13 +111,13 @@ function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
 
   for (const operation of ['capture', 'void', 'refund'] as const satisfies readonly AuthorizationOperation[]) {
     api.post(`/authorizations/:id/${operation}`, async (req: Request<{ id: string }>, res) => {
-      parse(operationRequestSchema, req.body);
+      parseRequest(operationRequestSchema, req.body, 'body');
       const key = req.get('Idempotency-Key')?.trim();
       const authorizationId = req.params.id;
       const answer = await store.operate(
         authorizationId,
         operation,
-        key ? { scope: `${operation}:${authorizationId}`, key: parse(idempotencyKeySchema, key), fingerprint: fingerprint([]) } : undefined,
+        key ? { scope: `${operation}:${authorizationId}`, key: parseIdempotencyKey(key), fingerprint: fingerprint([]) } : undefined,
       );
       log.info({ authorizationId, operation, status: answer.status }, 'authorization operation');
       send(res, answer);
@@ -149,34 +126,19 @@ function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
 
   api.get('/authorizations/:id', async (req: Request<{ id: string }>, res) => {
     const authorization = await store.get(req.params.id);
-    if (!authorization) throw new ApiError(404, 'not_found', `no authorization ${req.params.id}`);
+    if (!authorization) throw new HttpError(404, 'not_found', `no authorization ${req.params.id}`);
     res.json(authorization);
   });
 
   api.get('/authorizations', async (req, res) => {
-    const { orderId } = parse(z.object({ orderId: z.string().trim().min(1) }), req.query);
+    const { orderId } = parseRequest(z.object({ orderId: z.string().trim().min(1) }), req.query, 'query');
     res.json({ authorizations: await store.findByOrder(orderId) });
   });
 
   app.use('/v1', api);
 
-  app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
-
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof ApiError) {
-      res.status(error.status).json(errorBody(error.code, error.message, error.details));
-      return;
-    }
-    // body-parser marks its own failures (malformed JSON, too large) with a status and a type.
-    const parserError = error as { status?: number; type?: string; message?: string };
-    if (typeof parserError.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
-      const code = parserError.type === 'entity.parse.failed' ? 'invalid_json' : parserError.type.replaceAll('.', '_');
-      res.status(parserError.status).json(errorBody(code, parserError.message ?? 'the request body could not be read'));
-      return;
-    }
-    log.error({ err: error, method: req.method, path: req.path }, 'request failed');
-    res.status(500).json(errorBody('internal_error', 'the payment provider failed to process the request'));
-  });
+  app.use(unknownRoute);
+  app.use(errorMiddleware(log, { bodyLimit: BODY_LIMIT, codeOf: processorCode }));
 
   return app;
 }
@@ -190,39 +152,12 @@ export async function startPaymentProvider(config: Config, log: Logger): Promise
     await migrate(db, PAYMENTS_SCHEMA, paymentsMigrations);
 
     const app = createApp(createPaymentsStore(db), new FaultInjector(), log);
-    const inFlight = new Set<ServerResponse>();
-    let stopping = false;
-    const server = createServer((req, res) => {
-      // Answers sent while stopping close their connection, so keep-alive clients cannot hold the server open.
-      if (stopping) res.setHeader('Connection', 'close');
-      inFlight.add(res);
-      res.on('close', () => inFlight.delete(res));
-      app(req, res);
-    });
-    server.listen(config.PAYMENT_PROVIDER_PORT, config.HOST);
-    // once() rejects if 'error' comes first (port taken), which fails the start.
-    await once(server, 'listening');
-    resources.push('http server', () => closeServer(server, inFlight, () => (stopping = true)));
-
-    const url = serverUrl(server, config.HOST);
+    const { url, close } = await listen(app, { port: config.PAYMENT_PROVIDER_PORT, host: config.HOST, log, graceMs: STOP_GRACE_MS });
+    resources.push('http server', close);
     log.info({ url, store: db.kind }, 'payment provider listening');
     return { url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);
     throw error;
-  }
-}
-
-/** Stops accepting connections and lets in-flight requests finish (up to a grace period) before resolving. */
-async function closeServer(server: Server, inFlight: Set<ServerResponse>, markStopping: () => void): Promise<void> {
-  markStopping();
-  const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-  server.closeIdleConnections();
-  const deadline = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-  try {
-    await closed;
-  } finally {
-    clearTimeout(deadline);
   }
 }

@@ -1,5 +1,6 @@
 // The payment provider stand-in's store: authorizations and idempotency keys in schema `payments`, and the state machine over them.
 import { randomBytes } from 'node:crypto';
+import { errorBody } from '../platform/http/errors.js';
 import type { Database, Queryable } from '../platform/store/database.js';
 import type { Migration } from '../platform/store/migrations.js';
 
@@ -107,10 +108,6 @@ interface Outcome extends ProviderResponse {
   /** Final answers are stored and replayed for the key; transient ones (tok_flaky's 503) let a retry run again. */
   final: boolean;
 }
-
-export const errorBody = (code: string, message: string, details?: unknown) => ({
-  error: details === undefined ? { code, message } : { code, message, details },
-});
 
 export interface IdempotentRequest {
   scope: string;

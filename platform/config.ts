@@ -36,7 +36,8 @@ const environment = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** Unset: the order workflow's own task queue (ORDER_TASK_QUEUE in workflows/contract.ts, `orders`). */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).optional(),
   WORKER_SHUTDOWN_GRACE: duration.prefault('10s'),
 
   AMQP_URL: z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL').default('amqp://guest:guest@127.0.0.1:5672'),

@@ -11,6 +11,7 @@ import { startCatalogReplica, type CatalogReplica } from '../catalog-replica/ind
 import { createActivities } from '../activities/index.js';
 import { createPaymentGateway } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
+import { orderTaskQueue } from '../workflows/contract.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -42,7 +43,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
     const worker = await Worker.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      taskQueue: orderTaskQueue(config),
       ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
       activities: createActivities({
         catalog: catalog.store,
@@ -58,7 +59,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       await running;
     });
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
-    log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    log.info({ taskQueue: orderTaskQueue(config) }, 'worker polling');
     return { catalog, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);

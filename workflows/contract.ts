@@ -4,6 +4,8 @@ import type { EventData } from '../platform/events/catalog.js';
 
 /** Where order workflows and their activities run, unless TEMPORAL_TASK_QUEUE names another (tests use one each). */
 export const ORDER_TASK_QUEUE = 'orders';
+/** The task queue a process uses: the configured one, else the contract's. */
+export const orderTaskQueue = (config: { TEMPORAL_TASK_QUEUE?: string | undefined }) => config.TEMPORAL_TASK_QUEUE ?? ORDER_TASK_QUEUE;
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 
 /** How long an order waits for inventory's outcome before it is cancelled, unless INVENTORY_TIMEOUT says otherwise. */

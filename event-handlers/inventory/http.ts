@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { errorHandlers, HttpError, parseRequest } from '../../platform/http-server.js';
+import { errorMiddleware, unknownRoute } from '../../platform/http/error-middleware.js';
+import { NotFoundError } from '../../platform/http/errors.js';
+import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
@@ -10,8 +12,9 @@ import { productUpdatedEvent } from './handlers.js';
 import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow } from './store.js';
 
 const INT4_MAX = 2_147_483_647;
+const BODY_LIMIT = '100kb';
 
-const skuParam = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+const skuParams = z.object({ sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"') });
 
 const productBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -35,7 +38,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
   const store = createInventoryStore(db);
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
+  app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -47,13 +50,13 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
 
   app.get('/products/:sku', async (req: Request<{ sku: string }>, res) => {
     const product = await store.findProduct(req.params.sku);
-    if (!product) throw new HttpError(404, 'NOT_FOUND', `no product with sku "${req.params.sku}"`);
+    if (!product) throw new NotFoundError(`no product with sku "${req.params.sku}"`);
     res.json(ownerProduct(product));
   });
 
   app.put('/products/:sku', async (req: Request<{ sku: string }>, res: Response) => {
-    const sku = parseRequest(skuParam, req.params.sku, ['sku']);
-    const input = parseRequest(productBody, req.body, []);
+    const { sku } = parseRequest(skuParams, req.params, 'path');
+    const input = parseRequest(productBody, req.body, 'body');
     const correlationId = req.get('x-correlation-id') ?? randomUUID();
     const product = await db.transaction(async (tx) => {
       const written = await createInventoryStore(tx).upsertProduct(sku, input);
@@ -66,7 +69,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
   });
 
   app.get('/reservations', async (req, res) => {
-    const { orderId } = parseRequest(reservationsQuery, req.query, []);
+    const { orderId } = parseRequest(reservationsQuery, req.query, 'query');
     const [reservations, outcome] = await Promise.all([store.findReservations(orderId), store.findOrderOutcome(orderId)]);
     res.json({
       orderId,
@@ -75,6 +78,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
     });
   });
 
-  app.use(...errorHandlers(log));
+  app.use(unknownRoute);
+  app.use(errorMiddleware(log, { bodyLimit: BODY_LIMIT }));
   return app;
 }

@@ -1,6 +1,5 @@
 // Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
-import { createServer } from 'node:http';
-import { serverUrl } from '../../platform/http-server.js';
+import { listen } from '../../platform/http/listen.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
@@ -61,16 +60,8 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const server = createServer(createInventoryApp({ db, log, afterCommit: () => relay.wake() }));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.INVENTORY_PORT, config.HOST, () => resolve());
-    });
-    const url = serverUrl(server, config.HOST);
-    resources.push('http server', () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeIdleConnections();
-    }));
+    const { url, close } = await listen(createInventoryApp({ db, log, afterCommit: () => relay.wake() }), { port: config.INVENTORY_PORT, host: config.HOST, log });
+    resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind }, 'inventory started');
     return { url, queue, db, stop: () => resources.stop() };
   } catch (error) {

@@ -1,12 +1,13 @@
 // Notifications' HTTP read surface: what each order's customer was told, and when.
 import express from 'express';
 import { z } from 'zod';
-import { errorHandlers, parseRequest } from '../../platform/http-server.js';
+import { errorMiddleware, unknownRoute } from '../../platform/http/error-middleware.js';
+import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
 import { createNotificationsStore, type NotificationRow } from './store.js';
 
-const notificationsQuery = z.object({ orderId: z.string().min(1).max(200) });
+const notificationsQuery = z.object({ orderId: z.string({ error: 'the orderId query parameter is required' }).min(1).max(200) });
 
 const toIso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
@@ -31,10 +32,11 @@ export function createNotificationsApp(options: { db: Database; log: Logger }) {
   });
 
   app.get('/notifications', async (req, res) => {
-    const query = parseRequest(notificationsQuery, req.query, [], 'the orderId query parameter is required');
+    const query = parseRequest(notificationsQuery, req.query, 'query');
     res.json({ notifications: (await createNotificationsStore(db).listNotifications(query.orderId)).map(notificationView) });
   });
 
-  app.use(...errorHandlers(log));
+  app.use(unknownRoute);
+  app.use(errorMiddleware(log));
   return app;
 }

@@ -1,6 +1,5 @@
 // Notifications wiring: store, broker, the event consumer, the delivery loop and the HTTP read surface, started and stopped in order.
-import { createServer } from 'node:http';
-import { serverUrl } from '../../platform/http-server.js';
+import { listen } from '../../platform/http/listen.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
@@ -50,16 +49,8 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const server = createServer(createNotificationsApp({ db, log }));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.NOTIFICATIONS_PORT, config.HOST, () => resolve());
-    });
-    const url = serverUrl(server, config.HOST);
-    resources.push('http server', () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeIdleConnections();
-    }));
+    const { url, close } = await listen(createNotificationsApp({ db, log }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
+    resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind, delivery: delivery.mode }, 'notifications started');
     return { url, queue, db, stop: () => resources.stop() };
   } catch (error) {

@@ -5,15 +5,15 @@ import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type ApiDependencies } from '../../api/app.js';
-import { createIdempotencyStore } from '../../api/idempotency-store.js';
-import { pingTemporal } from '../../api/orders.js';
+import { apiReadinessProbes } from '../../api/http/readiness.js';
+import { API_SCHEMA, apiMigrations, createIdempotencyStore } from '../../api/orders/idempotency-store.js';
 import { createCatalogReplicaStore } from '../../catalog-replica/index.js';
 import { catalogReplicaMigrations } from '../../catalog-replica/store.js';
-import { migrate } from '../../platform/store/migrations.js';
 import { createLogger } from '../../platform/logger.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { createDeadLetters } from '../../platform/messaging/dead-letters.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
+import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { request, testConfig, validOrder } from '../support/api.js';
 
@@ -28,20 +28,15 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
   const config = testConfig(infrastructure, { AMQP_URL: options.amqpUrl });
   const broker: Broker = await connectBroker(config.AMQP_URL, log, 'api-readiness-test');
   opened.push(broker);
-  const idempotency = await createIdempotencyStore(db);
   await migrate(db, 'catalog_replica_api_readiness_test', catalogReplicaMigrations);
   const catalog = createCatalogReplicaStore(db, 'catalog_replica_api_readiness_test');
   const deps: ApiDependencies = {
     config,
     log,
     temporal: options.temporal,
-    idempotency,
+    idempotency: createIdempotencyStore(db),
     catalog,
-    readiness: [
-      { component: 'temporal', check: (timeoutMs) => pingTemporal(options.temporal, timeoutMs) },
-      { component: 'rabbitmq', check: async () => { if (!broker.isConnected()) throw new Error('not connected to RabbitMQ'); } },
-      { component: 'store', check: () => idempotency.ping() },
-    ],
+    readiness: apiReadinessProbes({ temporal: options.temporal, broker, db }),
     deadLetters: createDeadLetters({ amqpUrl: config.AMQP_URL, managementUrl: config.RABBITMQ_MANAGEMENT_URL, exchange: config.EVENTS_EXCHANGE, log }),
     limits: { readinessTimeoutMs: 1_000, orderCalls: { placeMs: 1_500, readMs: 1_000 } },
   };
@@ -53,6 +48,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
 
 beforeAll(async () => {
   db = await openDatabase({ component: 'api', dataDir: ':memory:' });
+  await migrate(db, API_SCHEMA, apiMigrations);
 });
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 // The API's idempotency store keeps its promises on both stores it runs on: embedded PGlite and a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database } from '../../platform/store/database.js';
-import { createIdempotencyStore, hashRequest, type IdempotencyStore } from '../../api/idempotency-store.js';
+import { API_SCHEMA, apiMigrations, createIdempotencyStore, hashRequest, type IdempotencyStore } from '../../api/orders/idempotency-store.js';
+import { migrate } from '../../platform/store/migrations.js';
 import { createTestDatabase } from '../support/databases.js';
 
 const postgresUrl = inject('infrastructure').postgresUrl;
@@ -39,7 +40,8 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
   beforeAll(async () => {
     if (skip) return;
     ({ db, cleanup } = await open());
-    store = await createIdempotencyStore(db);
+    await migrate(db, API_SCHEMA, apiMigrations);
+    store = createIdempotencyStore(db);
   });
 
   afterAll(async () => {
@@ -104,7 +106,7 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
   });
 
   it.skipIf(skip)('migrating twice is harmless (two API instances starting together)', async () => {
-    await expect(Promise.all([createIdempotencyStore(db), createIdempotencyStore(db)])).resolves.toHaveLength(2);
+    await expect(Promise.all([migrate(db, API_SCHEMA, apiMigrations), migrate(db, API_SCHEMA, apiMigrations)])).resolves.toHaveLength(2);
   });
 });
 

@@ -1,6 +1,7 @@
 // Stopping the API is graceful: no new connections, in-flight requests finish (here: an order waiting on its workflow), then connections close.
 import { afterAll, expect, inject, it } from 'vitest';
 import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
+import { orderTaskQueue } from '../../workflows/contract.js';
 
 const infrastructure = inject('infrastructure');
 let worker: TestWorker | undefined;
@@ -23,7 +24,7 @@ it('finishes an in-flight POST /orders before stopping, then refuses new connect
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(stopped).toBe(false);
 
-  worker = await startTestWorker(infrastructure.temporalAddress, config.TEMPORAL_TASK_QUEUE);
+  worker = await startTestWorker(infrastructure.temporalAddress, orderTaskQueue(config));
   const response = await inFlight;
   expect(response.status).toBe(201);
   expect(response.body.status).toBe('CART_VERIFIED');

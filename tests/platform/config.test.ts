@@ -1,12 +1,14 @@
 // Configuration is parsed once, with defaults, and a wrong value fails fast naming the variable.
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadConfig } from '../../platform/config.js';
-import { DEFAULT_INVENTORY_TIMEOUT_MS } from '../../workflows/contract.js';
+import { DEFAULT_INVENTORY_TIMEOUT_MS, orderTaskQueue } from '../../workflows/contract.js';
 
 describe('loadConfig', () => {
   it('gives a working default for every variable', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_TASK_QUEUE: 'orders' });
+    expect(config).toMatchObject({ PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233' });
+    // Unset, the task queue is the workflow contract's own.
+    expect(orderTaskQueue(config)).toBe('orders');
     // Unset, the deadline is the workflow contract's own: five minutes.
     expect(config.INVENTORY_TIMEOUT ?? DEFAULT_INVENTORY_TIMEOUT_MS).toBe(300_000);
     expect(config.DATABASE_URL).toBeUndefined();

@@ -7,7 +7,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { OrderActivities, PublishEventInput } from '../../activities/index.js';
 import { orderSearchAttributes } from '../../platform/temporal/search-attributes.js';
 import { workflowsPath } from '../../worker/index.js';
-import { createOrderGateway } from '../../api/orders.js';
+import { createOrderGateway } from '../../api/orders/temporal-gateway.js';
 import { OrderFailureType, orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
 export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {

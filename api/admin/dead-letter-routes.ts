@@ -1,6 +1,5 @@
 // Operators' routes under /admin/dead-letters: list, look into, replay and purge dead-letter and unroutable queues.
 import { Router, type Request } from 'express';
-import type { z } from 'zod';
 import {
   BrokerUnavailableError,
   DeadLetterNotFoundError,
@@ -8,8 +7,9 @@ import {
   NotADeadLetterQueueError,
   ReplayTargetMissingError,
   type DeadLetters,
-} from '../platform/messaging/dead-letters.js';
-import { ApiError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from './errors.js';
+} from '../../platform/messaging/dead-letters.js';
+import { HttpError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
+import { parseRequest } from '../../platform/http/validation.js';
 import {
   DeadLetterQueueParamsSchema,
   PurgeDeadLettersQuerySchema,
@@ -18,21 +18,15 @@ import {
 } from './schemas.js';
 
 /** The queue a dead letter came from no longer exists: replaying would lose it, so nothing moved. */
-export class ReplayTargetMissingApiError extends ApiError {
+export class ReplayTargetMissingApiError extends HttpError {
   override readonly name = 'ReplayTargetMissingApiError';
   constructor(message: string) {
     super(409, 'REPLAY_TARGET_MISSING', message);
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, location: 'body' | 'query' | 'path'): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw ValidationFailedError.fromZod(result.error, location);
-  return result.data;
-}
-
-/** The service's errors in the API's one error hierarchy; a live queue is "not found" here, never touched. */
-function toApiError(error: unknown): unknown {
+/** The service's errors in the one HTTP error family; a live queue is "not found" here, never touched. */
+function toHttpError(error: unknown): unknown {
   if (error instanceof NotADeadLetterQueueError || error instanceof DeadLetterQueueNotFoundError || error instanceof DeadLetterNotFoundError) {
     return new NotFoundError(error.message);
   }
@@ -41,14 +35,14 @@ function toApiError(error: unknown): unknown {
   return error;
 }
 
-export function createAdminRouter(deadLetters: DeadLetters): Router {
+export function createDeadLetterRouter(deadLetters: DeadLetters): Router {
   const router = Router();
-  const queueOf = (req: Request) => parse(DeadLetterQueueParamsSchema, req.params, 'path').queue;
+  const queueOf = (req: Request) => parseRequest(DeadLetterQueueParamsSchema, req.params, 'path').queue;
   const handle = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      throw toApiError(error);
+      throw toHttpError(error);
     }
   };
 
@@ -58,14 +52,14 @@ export function createAdminRouter(deadLetters: DeadLetters): Router {
 
   router.get('/:queue', async (req, res) => {
     const queue = queueOf(req);
-    const { limit } = parse(ShowDeadLettersQuerySchema, req.query, 'query');
+    const { limit } = parseRequest(ShowDeadLettersQuerySchema, req.query, 'query');
     res.json({ queue, messages: await handle(() => deadLetters.show(queue, { limit })) });
   });
 
   router.post('/:queue/replay', async (req, res) => {
     const queue = queueOf(req);
     // No body at all means "replay everything", as an empty object does.
-    const body = parse(ReplayDeadLettersRequestSchema, req.body ?? {}, 'body');
+    const body = parseRequest(ReplayDeadLettersRequestSchema, req.body ?? {}, 'body');
     if (body.messageId !== undefined && body.limit !== undefined) {
       throw new ValidationFailedError([{ path: 'limit', message: 'use either messageId or limit' }], 'request body');
     }
@@ -74,7 +68,7 @@ export function createAdminRouter(deadLetters: DeadLetters): Router {
 
   router.delete('/:queue', async (req, res) => {
     const queue = queueOf(req);
-    const { messageId } = parse(PurgeDeadLettersQuerySchema, req.query, 'query');
+    const { messageId } = parseRequest(PurgeDeadLettersQuerySchema, req.query, 'query');
     res.json({ purged: await handle(() => deadLetters.purge(queue, { messageId })) });
   });
 

@@ -6,11 +6,17 @@ import {
   isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  defaultPayloadConverter,
+  type Payload,
+} from '@temporalio/common';
 import {
   CART_VERIFIED_UPDATE_ID,
   ORDER_WORKFLOW_TYPE,
+  OrderFailureType,
   OrderStatus,
   cancelOrderUpdate,
   cartVerifiedUpdate,
@@ -19,9 +25,10 @@ import {
   orderWorkflowId,
   type OrderInput,
   type OrderState,
-} from '../workflows/contract.js';
-import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
-import { CannotCancelError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from './errors.js';
+} from '../../workflows/contract.js';
+import { NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
+import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../../platform/temporal/search-attributes.js';
+import { CannotCancelError } from '../http/errors.js';
 
 /** How long each kind of call may take before the client is told to retry (503). */
 export interface OrderCallTimeouts {
@@ -53,8 +60,6 @@ export interface OrderGateway {
   getOrder(orderId: string): Promise<OrderState>;
   cancelOrder(orderId: string): Promise<OrderState>;
   listOrders(filter: { customerId?: string; status?: OrderStatus; limit: number; pageToken?: Uint8Array }): Promise<OrderPage>;
-  /** Cheap round trip to the Temporal server, for readiness. */
-  ping(timeoutMs: number): Promise<void>;
 }
 
 const orderStatuses = new Set<string>(Object.values(OrderStatus));
@@ -81,6 +86,25 @@ function unavailable(error: unknown, what: string): ServiceUnavailableError | un
     return new ServiceUnavailableError(`${what}: Temporal is not reachable; retry later`);
   }
   return undefined;
+}
+
+type SearchAttributeValues = { [name: string]: Payload } | null | undefined;
+/** As defineSearchAttributeKey makes them (its type is not exported from the package root). */
+type SearchAttributeKey<T extends string> = { name: string; type: T };
+
+/**
+ * One Keyword or Int search attribute of a listed execution. Visibility answers with payloads; the SDK's own decoder is
+ * not exported, but each value is plain JSON (a one-element list on older servers), which the public converter reads.
+ */
+function searchAttribute(fields: SearchAttributeValues, key: SearchAttributeKey<'KEYWORD'>): string | undefined;
+function searchAttribute(fields: SearchAttributeValues, key: SearchAttributeKey<'INT'>): number | undefined;
+function searchAttribute(fields: SearchAttributeValues, key: SearchAttributeKey<'KEYWORD' | 'INT'>): string | number | undefined {
+  const payload = fields?.[key.name];
+  if (!payload) return undefined;
+  let value = defaultPayloadConverter.fromPayload<unknown>(payload);
+  if (Array.isArray(value) && value.length === 1) value = value[0] as unknown;
+  if (key.type === 'INT') return Number.isSafeInteger(value) ? (value as number) : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** One cheap round trip to the Temporal server, bounded by a gRPC deadline. */
@@ -135,7 +159,7 @@ export function createOrderGateway(client: Client, taskQueue: string, timeouts: 
       try {
         return await within(timeouts.readMs, () => handle(orderId).executeUpdate(cancelOrderUpdate));
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'CannotCancel') {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === OrderFailureType.CannotCancel) {
           throw new CannotCancelError(orderId, error.cause.message);
         }
         if (error instanceof WorkflowNotFoundError) {
@@ -173,23 +197,21 @@ export function createOrderGateway(client: Client, taskQueue: string, timeouts: 
 
       const orders: OrderSummaryData[] = [];
       for (const execution of response.executions) {
-        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
-        const orderStatus = attributes.get(OrderStatusAttribute);
+        const attributes = execution.searchAttributes?.indexedFields;
+        const orderStatus = searchAttribute(attributes, OrderStatusAttribute);
         if (orderStatus === undefined || !orderStatuses.has(orderStatus)) continue;
         const startSeconds = Number(execution.startTime?.seconds ?? 0);
         const startNanos = execution.startTime?.nanos ?? 0;
         orders.push({
           orderId: orderIdFromWorkflowId(execution.execution?.workflowId ?? ''),
           status: orderStatus as OrderStatus,
-          customerId: attributes.get(CustomerIdAttribute) ?? '',
-          total: attributes.get(OrderTotalAttribute) ?? 0,
+          customerId: searchAttribute(attributes, CustomerIdAttribute) ?? '',
+          total: searchAttribute(attributes, OrderTotalAttribute) ?? 0,
           createdAt: new Date(startSeconds * 1000 + Math.floor(startNanos / 1e6)).toISOString(),
         });
       }
       const token = response.nextPageToken;
       return { orders, ...(token && token.length > 0 ? { nextPageToken: token } : {}) };
     },
-
-    ping: (timeoutMs) => pingTemporal(client, timeoutMs),
   };
 }

@@ -1,7 +1,7 @@
 // The API's own store (schema `api`): Idempotency-Key → request hash, order id and the answer given, so retries get the same answer.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../platform/store/database.js';
-import { migrate, type Migration } from '../platform/store/migrations.js';
+import type { Queryable } from '../../platform/store/database.js';
+import type { Migration } from '../../platform/store/migrations.js';
 
 export const API_SCHEMA = 'api';
 
@@ -41,8 +41,6 @@ export interface IdempotencyStore {
   claim(key: string, requestHash: string): Promise<IdempotencyClaim>;
   /** Records the final answer; the first answer recorded wins, so every retry replays the same one. */
   saveResponse(key: string, response: StoredResponse): Promise<void>;
-  /** Cheap round trip for readiness. */
-  ping(): Promise<void>;
 }
 
 /** JSON with object keys sorted, so the same request in another key order hashes the same. */
@@ -68,9 +66,8 @@ interface KeyRow {
   response_body: unknown;
 }
 
-/** Applies the api schema's migrations and returns the store over it. */
-export async function createIdempotencyStore(db: Database): Promise<IdempotencyStore> {
-  await migrate(db, API_SCHEMA, apiMigrations);
+/** The store over `db` (the database or a transaction); the api's wiring has applied apiMigrations to API_SCHEMA. */
+export function createIdempotencyStore(db: Queryable): IdempotencyStore {
   const table = `${API_SCHEMA}.idempotency_keys`;
 
   return {
@@ -101,10 +98,6 @@ export async function createIdempotencyStore(db: Database): Promise<IdempotencyS
         `UPDATE ${table} SET response_status = $2, response_body = $3::jsonb WHERE key = $1 AND response_status IS NULL`,
         [key, response.status, JSON.stringify(response.body)],
       );
-    },
-
-    async ping() {
-      await db.query('SELECT 1');
     },
   };
 }

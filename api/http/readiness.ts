@@ -1,0 +1,95 @@
+// Liveness and readiness: /health answers while the process runs, /ready checks each dependency within a time bound and names what is down.
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Broker } from '../../platform/messaging/broker.js';
+import type { Queryable } from '../../platform/store/database.js';
+import { pingTemporal } from '../orders/temporal-gateway.js';
+import { NotReadyError, type ReadinessCheck } from './errors.js';
+import { errorResponse, ok } from './openapi.js';
+
+/** A dependency /ready checks; `check` rejects (or times out) when the dependency is not usable. */
+export interface ReadinessProbe {
+  component: string;
+  check: (timeoutMs: number) => Promise<unknown>;
+}
+
+/** What the API depends on to serve orders: Temporal, RabbitMQ (its catalog replica) and its own store. */
+export function apiReadinessProbes(dependencies: { temporal: Client; broker: Pick<Broker, 'isConnected'>; db: Queryable }): ReadinessProbe[] {
+  const { temporal, broker, db } = dependencies;
+  return [
+    { component: 'temporal', check: (timeoutMs) => pingTemporal(temporal, timeoutMs) },
+    {
+      component: 'rabbitmq',
+      check: async () => {
+        if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
+      },
+    },
+    { component: 'store', check: () => db.query('SELECT 1') },
+  ];
+}
+
+export const HealthSchema = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const ReadySchema = z
+  .strictObject({
+    status: z.literal('ready'),
+    checks: z.record(z.string(), z.literal('ok')).meta({ description: 'Every dependency checked, by name' }),
+  })
+  .meta({ id: 'Ready' });
+
+/** Rejects after `ms`, so one hanging dependency cannot hang the caller. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createHealthRouter(probes: ReadinessProbe[], timeoutMs: number): Router {
+  const router = Router();
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/ready', async (_req, res) => {
+    const checks: ReadinessCheck[] = await Promise.all(
+      probes.map(async ({ component, check }) => {
+        try {
+          await withTimeout(check(timeoutMs), timeoutMs, component);
+          return { component, ok: true };
+        } catch (error) {
+          return { component, ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    if (checks.some((check) => !check.ok)) throw new NotReadyError(checks);
+    res.json({ status: 'ready', checks: Object.fromEntries(checks.map((check) => [check.component, 'ok'])) });
+  });
+
+  return router;
+}
+
+export function registerHealthPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/health',
+    operationId: 'health',
+    summary: 'Liveness: the process is running',
+    responses: { 200: ok('Alive', HealthSchema) },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/ready',
+    operationId: 'ready',
+    summary: 'Readiness: Temporal, RabbitMQ and the stores are reachable',
+    responses: {
+      200: ok('Every dependency answered', ReadySchema),
+      503: errorResponse('NOT_READY: the message names what is down; details [{ component, ok, error? }]'),
+    },
+  });
+}

@@ -1,0 +1,29 @@
+// Calls from the API to the owner services (inventory, notifications): bounded in time, and any failure on their side is a 503 for our caller.
+import { ServiceUnavailableError } from '../../platform/http/errors.js';
+import type { Logger } from '../../platform/logger.js';
+
+export type UpstreamAnswer = { status: number; body: unknown };
+
+/** Calls an owner service; unreachable, timing out or failing on its side all mean 503 for our caller. */
+export type CallUpstream = (service: string, url: string, init?: RequestInit) => Promise<UpstreamAnswer>;
+
+export function createUpstreamCaller(log: Logger, timeoutMs: number): CallUpstream {
+  return async (service, url, init = {}) => {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      log.warn({ err: error, service, url }, 'upstream call failed');
+      throw new ServiceUnavailableError(`${service} is not reachable; retry later`);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (response.status >= 500 || body === undefined) {
+      log.warn({ service, url, status: response.status }, 'upstream answered with an error');
+      throw new ServiceUnavailableError(`${service} could not answer (HTTP ${response.status}); retry later`);
+    }
+    return { status: response.status, body };
+  };
+}
+
+/** `base` + `path`, whether or not the configured base URL ends in a slash. */
+export const upstreamUrl = (base: string, path: string) => `${base.replace(/\/$/, '')}${path}`;

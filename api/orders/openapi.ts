@@ -1,0 +1,79 @@
+// The order routes' part of /openapi.json, registered next to the routes from the schemas they validate with.
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { errorResponse, internal, invalid, json, ok, tooLarge } from '../http/openapi.js';
+import {
+  CancelledOrderSchema,
+  CreateOrderRequestSchema,
+  CreatedOrderSchema,
+  IdempotencyKeySchema,
+  ListOrdersQuerySchema,
+  OrderIdParamsSchema,
+  OrderListSchema,
+  OrderSchema,
+} from './schemas.js';
+
+const temporalDown = { 503: errorResponse('SERVICE_UNAVAILABLE: Temporal or the order workflow did not answer in time; retry') };
+
+export function registerOrderPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/orders',
+    operationId: 'placeOrder',
+    summary: 'Place an order; answers once the cart is verified (payment continues in the background)',
+    request: {
+      headers: z.object({
+        'Idempotency-Key': IdempotencyKeySchema.optional().meta({
+          description: 'Same key and same body → the same order and the same answer; same key, other body → 409',
+        }),
+      }),
+      body: { required: true, content: json(CreateOrderRequestSchema) },
+    },
+    responses: {
+      201: {
+        description: 'Cart verified; the order proceeds to payment',
+        headers: z.object({ Location: z.string().meta({ description: 'The order: /orders/{orderId}' }) }),
+        content: json(CreatedOrderSchema),
+      },
+      ...invalid,
+      409: errorResponse('IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body'),
+      ...tooLarge,
+      422: errorResponse('CART_INVALID: details [{ sku, reason }] with reason UNKNOWN_SKU, INACTIVE, INSUFFICIENT_STOCK, QUANTITY_LIMIT or PRICE_CHANGED; error.orderId names the rejected order'),
+      ...internal,
+      ...temporalDown,
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders',
+    operationId: 'listOrders',
+    summary: 'List orders (Temporal visibility; eventually consistent), newest first',
+    request: { query: ListOrdersQuerySchema },
+    responses: { 200: ok('A page of orders', OrderListSchema), ...invalid, ...internal, ...temporalDown },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{orderId}',
+    operationId: 'getOrder',
+    summary: "The order's current state, read from its workflow",
+    request: { params: OrderIdParamsSchema },
+    responses: { 200: ok('The order', OrderSchema), 404: errorResponse('NOT_FOUND: no such order'), ...internal, ...temporalDown },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/orders/{orderId}/cancel',
+    operationId: 'cancelOrder',
+    summary: 'Cancel an order while inventory has not answered yet',
+    request: { params: OrderIdParamsSchema },
+    responses: {
+      200: ok('Cancelled', CancelledOrderSchema),
+      404: errorResponse('NOT_FOUND: no such order'),
+      409: errorResponse('CANNOT_CANCEL: the order is confirmed or already ended'),
+      ...internal,
+      ...temporalDown,
+    },
+  });
+}

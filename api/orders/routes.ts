@@ -1,0 +1,149 @@
+// The order routes: place (idempotent, early return once the cart is verified), read, list and cancel, each one Temporal call.
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { NotFoundError, ValidationFailedError } from '../../platform/http/errors.js';
+import { parseRequest } from '../../platform/http/validation.js';
+import { crashPoint } from '../../platform/crash-points.js';
+import { orderWorkflowId, type OrderInput, type OrderState } from '../../workflows/contract.js';
+import { CartInvalidError, IdempotencyConflictError } from '../http/errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { hashRequest, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
+import {
+  CreateOrderRequestSchema,
+  IdempotencyKeySchema,
+  ListOrdersQuerySchema,
+  OrderIdSchema,
+  type CreatedOrder,
+  type Order,
+  type OrderSummary,
+} from './schemas.js';
+import type { OrderGateway } from './temporal-gateway.js';
+
+export interface OrdersRouterOptions {
+  orders: OrderGateway;
+  idempotency: IdempotencyStore;
+  /** Handed to each new order workflow as its inventory deadline. */
+  /** INVENTORY_TIMEOUT; unset leaves the deadline to the workflow's default. */
+  inventoryTimeoutMs?: number;
+  /** Where clients reach the API (for `links.self` and Location); empty for relative links. */
+  publicUrl: string | undefined;
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+function idempotencyKeyFrom(req: Request): string | undefined {
+  const header = req.get('Idempotency-Key');
+  if (header === undefined) return undefined;
+  const result = IdempotencyKeySchema.safeParse(header);
+  if (!result.success) {
+    throw new ValidationFailedError(result.error.issues.map((issue) => ({ path: 'Idempotency-Key', message: issue.message })), 'request header');
+  }
+  return result.data;
+}
+
+/** Ids are UUIDs; anything else cannot name an order, so it is simply not found. */
+function orderIdFrom(req: Request): string {
+  const orderId = String(req.params.orderId);
+  if (!OrderIdSchema.safeParse(orderId).success) throw new NotFoundError(`Order ${orderId} not found`);
+  return orderId;
+}
+
+const lines = (state: OrderState) => state.lines.map(({ sku, name, quantity, unitPrice, lineTotal }) => ({ sku, name, quantity, unitPrice, lineTotal }));
+
+export function createOrdersRouter(options: OrdersRouterOptions): Router {
+  const { orders, idempotency } = options;
+  const publicBase = (options.publicUrl ?? '').replace(/\/$/, '');
+  const temporalUiBase = options.temporalUiUrl.replace(/\/$/, '');
+
+  const links = (orderId: string) => ({
+    self: `${publicBase}/orders/${orderId}`,
+    temporalUi: `${temporalUiBase}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(orderWorkflowId(orderId))}`,
+  });
+
+  /** The early-return answer: CART_VERIFIED even if the workflow has moved on since, as the contract promises. */
+  const placedResponse = (orderId: string, state: OrderState): StoredResponse => {
+    if (state.status === 'REJECTED') return { status: 422, body: new CartInvalidError(orderId, state.cartIssues ?? []).toBody() };
+    // Only an order whose workflow died before verifying its cart can be here; that is a fault, not an answer to store.
+    if (state.status === 'RECEIVED') throw new Error(`order ${orderId} ended before its cart was verified`);
+    const body: CreatedOrder = {
+      orderId,
+      status: 'CART_VERIFIED',
+      customerId: state.customerId,
+      lines: lines(state),
+      total: state.total,
+      currency: state.currency,
+      createdAt: state.createdAt,
+      links: links(orderId),
+    };
+    return { status: 201, body };
+  };
+
+  const send = (res: Response, orderId: string, response: StoredResponse) => {
+    if (response.status === 201) res.location(links(orderId).self);
+    res.status(response.status).json(response.body);
+  };
+
+  const router = Router();
+
+  router.post('/orders', async (req, res) => {
+    const body = parseRequest(CreateOrderRequestSchema, req.body, 'body');
+    const key = idempotencyKeyFrom(req);
+
+    let orderId: string = randomUUID();
+    if (key !== undefined) {
+      const claim = await idempotency.claim(key, hashRequest(body));
+      if (claim.kind === 'conflict') throw new IdempotencyConflictError();
+      if (claim.kind === 'replay') {
+        send(res, claim.orderId, claim.response);
+        return;
+      }
+      // 'new' or 'in-progress': the same order id means the same workflow, which attaches a retry to the first attempt.
+      orderId = claim.orderId;
+    }
+
+    const input: OrderInput = { orderId, ...body, createdAt: new Date().toISOString(), inventoryTimeoutMs: options.inventoryTimeoutMs };
+    const state = await orders.placeOrder(input);
+    // The order exists but the client has no answer yet: a retry with the same key must find this same order.
+    crashPoint('api:before-answer');
+    const response = placedResponse(orderId, state);
+    if (key !== undefined) await idempotency.saveResponse(key, response);
+    send(res, orderId, response);
+  });
+
+  router.get('/orders', async (req, res) => {
+    const query = parseRequest(ListOrdersQuerySchema, req.query, 'query');
+    const filter = { customerId: query.customerId, status: query.status };
+    const pageToken = query.cursor === undefined ? undefined : decodeCursor(query.cursor, filter);
+    const page = await orders.listOrders({ ...filter, limit: query.limit, pageToken });
+    const summaries: OrderSummary[] = page.orders.map((order) => ({ ...order, links: links(order.orderId) }));
+    res.json({ orders: summaries, nextCursor: page.nextPageToken ? encodeCursor(page.nextPageToken, filter) : null });
+  });
+
+  router.get('/orders/:orderId', async (req, res) => {
+    const orderId = orderIdFrom(req);
+    const state = await orders.getOrder(orderId);
+    const body: Order = {
+      orderId,
+      status: state.status,
+      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      customerId: state.customerId,
+      lines: lines(state),
+      total: state.total,
+      currency: state.currency,
+      payment: { status: state.payment.status },
+      inventory: { status: state.inventory.status },
+      createdAt: state.createdAt,
+      updatedAt: state.updatedAt,
+      links: links(orderId),
+    };
+    res.json(body);
+  });
+
+  router.post('/orders/:orderId/cancel', async (req, res) => {
+    const orderId = orderIdFrom(req);
+    const state = await orders.cancelOrder(orderId);
+    res.json({ orderId, status: state.status });
+  });
+
+  return router;
+}

@@ -1,0 +1,80 @@
+// The HTTP edge's error family, shared by every server: one base class, the generic errors, and the body they answer with.
+import { z } from 'zod';
+
+/** One entry of `error.details`, e.g. `{ path, message }` for a field or `{ sku, reason }` for a cart line. */
+export type ErrorDetail = { [field: string]: unknown };
+
+/** The documented error body, `{ error: { code, message, details? } }`; the one place that spells it. */
+export function errorBody(code: string, message: string, details?: unknown): { error: Record<string, unknown> } {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** What a client may rely on in any error answer of ours (details stay open: each server documents its own). */
+export const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** An error a route answers with: its status, a stable code, a message for humans and optional details. */
+export class HttpError extends Error {
+  override readonly name: string = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+  }
+
+  /** The documented body; subclasses add fields inside `error` when their contract says so. */
+  toBody(): { error: Record<string, unknown> } {
+    return errorBody(this.code, this.message, this.details);
+  }
+}
+
+export type FieldProblem = { path: string; message: string };
+
+export class ValidationFailedError extends HttpError {
+  override readonly name: string = 'ValidationFailedError';
+  constructor(problems: FieldProblem[], what = 'request') {
+    super(400, 'VALIDATION_FAILED', `Invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  }
+}
+
+/** The body is not JSON at all; a validation failure, told apart for servers that name it on its own (the processor stand-in). */
+export class MalformedJsonError extends ValidationFailedError {
+  override readonly name = 'MalformedJsonError';
+  constructor(parserMessage: string) {
+    super([{ path: 'body', message: `malformed JSON: ${parserMessage}` }], 'request body');
+  }
+}
+
+export class NotFoundError extends HttpError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string) {
+    super(404, 'NOT_FOUND', message);
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(limit?: string) {
+    super(413, 'PAYLOAD_TOO_LARGE', limit === undefined ? 'The request body is too large' : `The request body exceeds ${limit}`);
+  }
+}
+
+export class ServiceUnavailableError extends HttpError {
+  override readonly name = 'ServiceUnavailableError';
+  constructor(message: string) {
+    super(503, 'SERVICE_UNAVAILABLE', message);
+  }
+}
+
+/** Anything not meant to be answered: a 500 that shows no internals. */
+export class InternalServerError extends HttpError {
+  override readonly name = 'InternalServerError';
+  constructor() {
+    super(500, 'INTERNAL', 'Internal server error');
+  }
+}
