@@ -1,7 +1,7 @@
 // The orders side's local copy of the catalog and availability: read by cart verification and GET /products, never by inventory.
 import type { Queryable } from '../platform/store/database.js';
 import type { Migration } from '../platform/store/migrations.js';
-import { inboxOutboxMigration } from '../platform/messaging/inbox-outbox.js';
+import { eventHandlingMigrations } from '../platform/messaging/inbox-outbox.js';
 import type { EventData } from '../platform/events/catalog.js';
 
 export interface ReplicaProduct {
@@ -15,7 +15,7 @@ export interface ReplicaProduct {
 }
 
 export const catalogReplicaMigrations: Migration[] = [
-  inboxOutboxMigration,
+  ...eventHandlingMigrations,
   {
     id: '001_products',
     sql: `

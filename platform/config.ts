@@ -32,6 +32,8 @@ const environment = z.object({
   INVENTORY_URL: url.default('http://127.0.0.1:3200'),
   NOTIFICATIONS_PORT: port.default(3300),
   NOTIFICATIONS_URL: url.default('http://127.0.0.1:3300'),
+  ORDER_OUTCOME_PORT: port.default(3400),
+  ORDER_OUTCOME_URL: url.default('http://127.0.0.1:3400'),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

@@ -196,6 +196,7 @@ async function main(): Promise<void> {
     { port: config.PAYMENT_PROVIDER_PORT, what: 'payment provider', variable: 'PAYMENT_PROVIDER_PORT' },
     { port: config.INVENTORY_PORT, what: 'inventory', variable: 'INVENTORY_PORT' },
     { port: config.NOTIFICATIONS_PORT, what: 'notifications', variable: 'NOTIFICATIONS_PORT' },
+    { port: config.ORDER_OUTCOME_PORT, what: 'order-outcome', variable: 'ORDER_OUTCOME_PORT' },
   ];
   if (runTemporal) {
     claims.push({ port: settings.TEMPORAL_PORT, what: 'Temporal dev server', variable: 'TEMPORAL_PORT, or TEMPORAL_ADDRESS to use a running server' });
@@ -305,6 +306,7 @@ async function main(): Promise<void> {
     PAYMENT_PROVIDER_URL: process.env.PAYMENT_PROVIDER_URL || `http://127.0.0.1:${config.PAYMENT_PROVIDER_PORT}`,
     INVENTORY_URL: process.env.INVENTORY_URL || `http://127.0.0.1:${config.INVENTORY_PORT}`,
     NOTIFICATIONS_URL: process.env.NOTIFICATIONS_URL || `http://127.0.0.1:${config.NOTIFICATIONS_PORT}`,
+    ORDER_OUTCOME_URL: process.env.ORDER_OUTCOME_URL || `http://127.0.0.1:${config.ORDER_OUTCOME_PORT}`,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {
     const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason));

@@ -10,6 +10,8 @@ import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
 import { productUpdatedEvent } from './handlers.js';
 import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow } from './store.js';
+import type { Journal } from '../../platform/observability/journal.js';
+import { journalRouter } from '../../platform/observability/journal-route.js';
 
 const INT4_MAX = 2_147_483_647;
 const BODY_LIMIT = '100kb';
@@ -33,7 +35,7 @@ const ownerProduct = (product: ProductRow) => ({
   updatedAt: new Date(product.updated_at).toISOString(),
 });
 
-export function createInventoryApp(options: { db: Database; log: Logger; afterCommit: () => void }) {
+export function createInventoryApp(options: { db: Database; log: Logger; journal: Journal; afterCommit: () => void }) {
   const { db, log, afterCommit } = options;
   const store = createInventoryStore(db);
   const app = express();
@@ -77,6 +79,9 @@ export function createInventoryApp(options: { db: Database; log: Logger; afterCo
       reservations: reservations.map(({ sku, quantity, status }) => ({ sku, quantity, status })),
     });
   });
+
+  // What this component did for an order, for the order timeline.
+  app.use(journalRouter(options.journal));
 
   app.use(unknownRoute);
   app.use(errorMiddleware(log, { bodyLimit: BODY_LIMIT }));

@@ -5,6 +5,7 @@ import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
+import { createJournal, journalSettlements } from '../../platform/observability/journal.js';
 import { bindingsOf, dispatchTo } from '../../platform/messaging/event-handler.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { consumerQueueName } from '../../platform/messaging/wire-names.js';
@@ -45,8 +46,10 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     const relay = startOutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher, log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
     resources.push('outbox relay', () => relay.stop());
 
+    const journal = createJournal({ db, schema: INVENTORY_SCHEMA, source: INVENTORY_COMPONENT, log, hasOutbox: true });
     const queue = inventoryQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
+      observers: [journalSettlements(journal)],
       queue,
       bindings: bindingsOf(inventoryReactions),
       handler: transactional(db, INVENTORY_SCHEMA, dispatchTo(INVENTORY_COMPONENT, inventoryReactions), () => {
@@ -60,7 +63,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createInventoryApp({ db, log, afterCommit: () => relay.wake() }), { port: config.INVENTORY_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createInventoryApp({ db, log, journal, afterCommit: () => relay.wake() }), { port: config.INVENTORY_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind }, 'inventory started');
     return { url, queue, db, stop: () => resources.stop() };

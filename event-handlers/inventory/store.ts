@@ -1,5 +1,5 @@
 // Inventory's store: schema migrations and the queries over products, reservations and per-order outcomes.
-import { inboxOutboxMigration } from '../../platform/messaging/inbox-outbox.js';
+import { eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import type { Queryable } from '../../platform/store/database.js';
 import type { Migration } from '../../platform/store/migrations.js';
 
@@ -9,7 +9,7 @@ export const CATALOG_CURRENCY = 'USD';
 const schema = INVENTORY_SCHEMA;
 
 export const inventoryMigrations: Migration[] = [
-  inboxOutboxMigration,
+  ...eventHandlingMigrations,
   {
     id: '001_products_and_reservations',
     sql: `

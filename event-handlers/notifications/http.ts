@@ -6,6 +6,8 @@ import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
 import { createNotificationsStore, type NotificationRow } from './store.js';
+import type { Journal } from '../../platform/observability/journal.js';
+import { journalRouter } from '../../platform/observability/journal-route.js';
 
 const notificationsQuery = z.object({ orderId: z.string({ error: 'the orderId query parameter is required' }).min(1).max(200) });
 
@@ -22,7 +24,7 @@ const notificationView = (row: NotificationRow) => ({
   delivery: row.delivery,
 });
 
-export function createNotificationsApp(options: { db: Database; log: Logger }) {
+export function createNotificationsApp(options: { db: Database; log: Logger; journal: Journal }) {
   const { db, log } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -35,6 +37,9 @@ export function createNotificationsApp(options: { db: Database; log: Logger }) {
     const query = parseRequest(notificationsQuery, req.query, 'query');
     res.json({ notifications: (await createNotificationsStore(db).listNotifications(query.orderId)).map(notificationView) });
   });
+
+  // What this component did for an order, for the order timeline.
+  app.use(journalRouter(options.journal));
 
   app.use(unknownRoute);
   app.use(errorMiddleware(log));

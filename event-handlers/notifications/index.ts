@@ -5,6 +5,7 @@ import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
 import type { Logger } from '../../platform/logger.js';
 import { connectBroker } from '../../platform/messaging/broker.js';
 import { consumerSettings, startConsumer } from '../../platform/messaging/consumer.js';
+import { createJournal, journalSettlements } from '../../platform/observability/journal.js';
 import { bindingsOf, dispatchTo } from '../../platform/messaging/event-handler.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { consumerQueueName } from '../../platform/messaging/wire-names.js';
@@ -33,7 +34,8 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     resources.push('database', () => db.close());
     await migrate(db, NOTIFICATIONS_SCHEMA, notificationsMigrations);
 
-    const delivery = startDelivery({ db, log, smtpUrl: config.SMTP_URL, from: config.NOTIFICATIONS_FROM, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
+    const journal = createJournal({ db, schema: NOTIFICATIONS_SCHEMA, source: NOTIFICATIONS_COMPONENT, log });
+    const delivery = startDelivery({ db, log, journal, smtpUrl: config.SMTP_URL, from: config.NOTIFICATIONS_FROM, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
     resources.push('delivery', () => delivery.stop());
 
     const broker = await connectBroker(config.AMQP_URL, log, NOTIFICATIONS_COMPONENT);
@@ -41,6 +43,7 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
+      observers: [journalSettlements(journal)],
       bindings: bindingsOf(notificationReactions),
       handler: transactional(db, NOTIFICATIONS_SCHEMA, dispatchTo(NOTIFICATIONS_COMPONENT, notificationReactions), () => delivery.wake()),
       ...consumerSettings(config),
@@ -49,7 +52,7 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createNotificationsApp({ db, log }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createNotificationsApp({ db, log, journal }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind, delivery: delivery.mode }, 'notifications started');
     return { url, queue, db, stop: () => resources.stop() };

@@ -1,5 +1,5 @@
 // Notifications' store: the customer contact copies fed by order.placed, and the notification log with each delivery's status.
-import { inboxOutboxMigration } from '../../platform/messaging/inbox-outbox.js';
+import { eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import type { Queryable } from '../../platform/store/database.js';
 import type { Migration } from '../../platform/store/migrations.js';
 
@@ -14,7 +14,7 @@ export type DeliveryStatus = 'pending' | 'logged' | 'sent' | 'failed';
 
 export const notificationsMigrations: Migration[] = [
   // The outbox is unused today; it is there so that a future event from this component commits with its state.
-  inboxOutboxMigration,
+  ...eventHandlingMigrations,
   {
     id: '001_contacts_and_notifications',
     sql: `

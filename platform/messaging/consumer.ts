@@ -10,11 +10,32 @@ import type { EventHandler } from './event-handler.js';
 import { declareConsumerQueue, declareEventsExchange } from './topology.js';
 import { deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
 
+/** How one delivery ended; observers (the component's journal, its metrics) are told after it is settled. */
+export interface Settlement {
+  queue: string;
+  /** The event type it was routed with. */
+  type: string;
+  /** Set when the message was a valid event. */
+  event?: IntegrationEvent;
+  messageId?: string;
+  attempt: number;
+  outcome: 'handled' | 'duplicate' | 'retry-scheduled' | 'dead-lettered';
+  /** Why it failed (retry-scheduled, dead-lettered). */
+  reason?: string;
+  /** When an operator replayed it from the dead-letter queue, if it was. */
+  replayedAt?: string;
+  durationMs: number;
+}
+
+export type SettlementObserver = (settlement: Settlement) => void | Promise<void>;
+
 export interface ConsumerOptions {
   queue: string;
   exchange: string;
   bindings: readonly EventType[];
   handler: EventHandler;
+  /** Told how each delivery ended; an observer's failure is logged and never affects the message. */
+  observers?: readonly SettlementObserver[];
   prefetch: number;
   maxAttempts: number;
   retryDelaysMs: readonly number[];
@@ -69,29 +90,59 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     if (generationOf.get(message) === generation) channel.nack(message, false, true);
   };
 
+  const observe = async (settlement: Settlement) => {
+    for (const observer of options.observers ?? []) {
+      try {
+        await observer(settlement);
+      } catch (error) {
+        log.warn({ err: error, outcome: settlement.outcome }, 'a settlement observer failed');
+      }
+    }
+  };
+
   const settle = async (message: ConsumeMessage) => {
-    const attempt = Number(propertiesOf(message).headers?.[MessageHeader.attempt] ?? 1);
+    const started = performance.now();
+    const headers = propertiesOf(message).headers;
+    const attempt = Number(headers?.[MessageHeader.attempt] ?? 1);
     // A retry comes back from its delay queue routed by the queue's name; the event type travels in a header.
-    const routedAs = propertiesOf(message).headers?.[MessageHeader.routingKey];
+    const routedAs = headers?.[MessageHeader.routingKey];
     const type = typeof routedAs === 'string' ? routedAs : message.fields.routingKey;
-    const messageLog = log.child({ messageId: propertiesOf(message).messageId, type, attempt });
+    const messageId = propertiesOf(message).messageId;
+    const replayedAt = headers?.[MessageHeader.replayedAt];
+    const settled = (outcome: Settlement['outcome'], details: { event?: IntegrationEvent; reason?: string }) =>
+      observe({
+        queue: options.queue,
+        type,
+        messageId,
+        attempt,
+        outcome,
+        ...details,
+        ...(typeof replayedAt === 'string' ? { replayedAt } : {}),
+        durationMs: performance.now() - started,
+      });
+    const messageLog = log.child({ messageId, type, attempt });
     let event: IntegrationEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
     } catch (error) {
       const reason = error instanceof InvalidEventError ? error.message : `unreadable message: ${String(error)}`;
       await deadLetter(message, reason, attempt, messageLog);
+      await settled('dead-lettered', { reason });
       return;
     }
+    const eventLog = event.orderId === undefined ? messageLog : messageLog.child({ orderId: event.orderId });
     try {
-      await options.handler(event, { attempt, log: messageLog });
+      const outcome = await options.handler(event, { attempt, log: eventLog });
       ack(message);
+      await settled(outcome ?? 'handled', { event });
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (error instanceof PoisonMessageError || attempt >= options.maxAttempts) {
-        await deadLetter(message, reason, attempt, messageLog);
+        await deadLetter(message, reason, attempt, eventLog);
+        await settled('dead-lettered', { event, reason });
       } else {
-        await retryLater(message, reason, attempt, messageLog);
+        await retryLater(message, reason, attempt, eventLog);
+        await settled('retry-scheduled', { event, reason });
       }
     }
   };

@@ -9,7 +9,10 @@ export interface HandlerContext {
   log: Logger;
 }
 
-export type EventHandler = (event: IntegrationEvent, context: HandlerContext) => Promise<void>;
+/** A handler resolves 'duplicate' when it recognised the event as one it had already handled (and did nothing). */
+export type HandlingOutcome = 'handled' | 'duplicate';
+
+export type EventHandler = (event: IntegrationEvent, context: HandlerContext) => Promise<HandlingOutcome | void>;
 
 /**
  * A component's reactions, one per event type it consumes, as eShop registers each integration event with its

@@ -1,6 +1,7 @@
 // Inbox and outbox tables: deduplicate incoming events and emit outgoing ones in the same transaction as the state change.
 import type { Database, Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
+import { journalMigration } from '../observability/journal.js';
 import type { IntegrationEvent } from '../events/catalog.js';
 import type { EventHandler, HandlerContext } from './event-handler.js';
 
@@ -34,11 +35,28 @@ export async function claimInbox(tx: Queryable, schema: string, event: Integrati
   return result.rowCount === 1;
 }
 
+/**
+ * The outbox rows also name their order (so the order timeline can show what was emitted and when it was relayed)
+ * and keep the trace context they were written in (so the relay's publish, later and elsewhere, continues the trace).
+ */
+export const outboxOrderAndTraceMigration: Migration = {
+  id: '000_outbox_order_and_trace',
+  sql: `
+    ALTER TABLE {schema}.outbox ADD COLUMN IF NOT EXISTS order_id text;
+    ALTER TABLE {schema}.outbox ADD COLUMN IF NOT EXISTS trace_context jsonb;
+    CREATE INDEX IF NOT EXISTS outbox_by_order ON {schema}.outbox (order_id) WHERE order_id IS NOT NULL;
+  `,
+};
+
+/** The migrations every event-handling component applies before its own: inbox, outbox and its journal. */
+export const eventHandlingMigrations: Migration[] = [inboxOutboxMigration, outboxOrderAndTraceMigration, journalMigration];
+
 /** Queues an event for the relay; the same eventId twice is stored once. */
-export async function addToOutbox(tx: Queryable, schema: string, event: IntegrationEvent): Promise<void> {
+export async function addToOutbox(tx: Queryable, schema: string, event: IntegrationEvent, traceContext?: Record<string, string>): Promise<void> {
   await tx.query(
-    `INSERT INTO ${schema}.outbox (event_id, event_type, payload) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
-    [event.eventId, event.type, JSON.stringify(event)],
+    `INSERT INTO ${schema}.outbox (event_id, event_type, payload, order_id, trace_context) VALUES ($1, $2, $3, $4, $5::jsonb)
+     ON CONFLICT (event_id) DO NOTHING`,
+    [event.eventId, event.type, JSON.stringify(event), event.orderId ?? null, traceContext === undefined ? null : JSON.stringify(traceContext)],
   );
 }
 
@@ -63,6 +81,8 @@ export function transactional(
       await handle(event, tx, context);
       return true;
     });
-    if (handled) afterCommit?.();
+    if (!handled) return 'duplicate';
+    afterCommit?.();
+    return 'handled';
   };
 }

@@ -22,6 +22,7 @@ export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: s
     PAYMENT_PROVIDER_PORT: '0',
     INVENTORY_PORT: '0',
     NOTIFICATIONS_PORT: '0',
+    ORDER_OUTCOME_PORT: '0',
     ...overrides,
   });
 }

@@ -20,6 +20,7 @@ export interface Stack {
   paymentProvider: string;
   inventory: string;
   notifications: string;
+  orderOutcome: string;
   /** Stops one component (to simulate it being down); `start` brings it back with the same configuration. */
   stop(component: ComponentName): Promise<void>;
   start(component: ComponentName): Promise<void>;
@@ -79,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     paymentProvider: urls['payment-provider']!,
     inventory: urls.inventory!,
     notifications: urls.notifications!,
+    orderOutcome: urls['order-outcome']!,
     async stop(component) {
       await running.get(component)?.stop();
       running.delete(component);
@@ -112,13 +114,15 @@ function urlSetting(component: ComponentName, url: string): Partial<Config> {
       return { INVENTORY_URL: url };
     case 'notifications':
       return { NOTIFICATIONS_URL: url };
+    case 'order-outcome':
+      return { ORDER_OUTCOME_URL: url };
     default:
       return {};
   }
 }
 
 function portSetting(component: ComponentName): keyof Config | undefined {
-  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', api: 'PORT' } as const)[
+  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', api: 'PORT' } as const)[
     component as 'api'
   ];
 }

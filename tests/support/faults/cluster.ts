@@ -77,7 +77,13 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
   let broker: RabbitNode | undefined = await startNode();
   const managementUrl = broker.managementUrl.replace('http://', 'http://guest:guest@');
 
-  const ports = { api: await findFreePort(), payments: await findFreePort(), inventory: await findFreePort(), notifications: await findFreePort() };
+  const ports = {
+    api: await findFreePort(),
+    payments: await findFreePort(),
+    inventory: await findFreePort(),
+    notifications: await findFreePort(),
+    orderOutcome: await findFreePort(),
+  };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? directory,
@@ -96,6 +102,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`,
     NOTIFICATIONS_PORT: String(ports.notifications),
     NOTIFICATIONS_URL: `http://127.0.0.1:${ports.notifications}`,
+    ORDER_OUTCOME_PORT: String(ports.orderOutcome),
+    ORDER_OUTCOME_URL: `http://127.0.0.1:${ports.orderOutcome}`,
     INVENTORY_TIMEOUT: '2m',
     CONSUMER_RETRY_DELAYS_MS: '200,500,1000',
     OUTBOX_POLL_INTERVAL: '200ms',
@@ -114,7 +122,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     const second = name.includes('#');
     const instanceEnv = { ...env, ...extraEnv };
     // A second instance of an HTTP component takes its own port; only the first is what the others call.
-    if (second) Object.assign(instanceEnv, { PORT: '0', PAYMENT_PROVIDER_PORT: '0', INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0' });
+    if (second) Object.assign(instanceEnv, { PORT: '0', PAYMENT_PROVIDER_PORT: '0', INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0', ORDER_OUTCOME_PORT: '0' });
     const child = spawn(process.execPath, ['--import', 'tsx', entries[componentOf(name)]], {
       cwd: repositoryRoot,
       env: instanceEnv,
