@@ -19,6 +19,7 @@ import type { IdempotencyStore } from './orders/idempotency-store.js';
 import { registerOrderPaths } from './orders/openapi.js';
 import { createOrdersRouter } from './orders/routes.js';
 import { createOrderGateway, defaultOrderCallTimeouts, type OrderCallTimeouts } from './orders/temporal-gateway.js';
+import { createTimelineReader } from './orders/timeline/gather.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 
 export interface ApiLimits {
@@ -39,7 +40,7 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT'>;
   log: Logger;
   temporal: Client;
   idempotency: IdempotencyStore;
@@ -69,6 +70,17 @@ export function createApp(deps: ApiDependencies): express.Express {
       publicUrl: config.PUBLIC_URL,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       namespace: deps.temporal.options.namespace,
+      readTimeline: createTimelineReader({
+        temporal: deps.temporal,
+        // The choreography's participants, each answering for its own part (inventory's journal includes its outbox).
+        journals: [
+          { source: 'inventory', url: config.INVENTORY_URL },
+          { source: 'notifications', url: config.NOTIFICATIONS_URL },
+          { source: 'order-outcome', url: config.ORDER_OUTCOME_URL },
+        ],
+        log,
+        timeoutMs: limits.upstreamTimeoutMs,
+      }),
     }),
   );
   app.use(createCatalogRouter({ catalog: deps.catalog, inventoryUrl: config.INVENTORY_URL, callUpstream }));

@@ -11,6 +11,7 @@ import {
   OrderIdParamsSchema,
   OrderListSchema,
   OrderSchema,
+  TimelineSchema,
 } from './schemas.js';
 
 const temporalDown = { 503: errorResponse('SERVICE_UNAVAILABLE: Temporal or the order workflow did not answer in time; retry') };
@@ -60,6 +61,20 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     summary: "The order's current state, read from its workflow",
     request: { params: OrderIdParamsSchema },
     responses: { 200: ok('The order', OrderSchema), 404: errorResponse('NOT_FOUND: no such order'), ...internal, ...temporalDown },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{orderId}/timeline',
+    operationId: 'getOrderTimeline',
+    summary: "The order's story across both halves: its workflow history and every participant's journal, in time order",
+    request: { params: OrderIdParamsSchema },
+    responses: {
+      200: ok('The timeline; unavailableSources names any participant that could not be read', TimelineSchema),
+      404: errorResponse('NOT_FOUND: no such order'),
+      ...internal,
+      503: errorResponse('SERVICE_UNAVAILABLE: no participant could be read; retry'),
+    },
   });
 
   registry.registerPath({

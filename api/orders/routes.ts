@@ -1,7 +1,7 @@
 // The order routes: place (idempotent, early return once the cart is verified), read, list and cancel, each one Temporal call.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { NotFoundError, ValidationFailedError } from '../../platform/http/errors.js';
+import { NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import { crashPoint } from '../../platform/crash-points.js';
 import { orderWorkflowId, type OrderInput, type OrderState } from '../../workflows/contract.js';
@@ -18,17 +18,19 @@ import {
   type OrderSummary,
 } from './schemas.js';
 import type { OrderGateway } from './temporal-gateway.js';
+import { OrderNotFoundError, TimelineUnavailableError, type Timeline } from './timeline/gather.js';
 
 export interface OrdersRouterOptions {
   orders: OrderGateway;
   idempotency: IdempotencyStore;
-  /** Handed to each new order workflow as its inventory deadline. */
   /** INVENTORY_TIMEOUT; unset leaves the deadline to the workflow's default. */
   inventoryTimeoutMs?: number;
   /** Where clients reach the API (for `links.self` and Location); empty for relative links. */
   publicUrl: string | undefined;
   temporalUiUrl: string;
   namespace: string;
+  /** The order's workflow history and the choreography participants' journals, merged. */
+  readTimeline: (orderId: string) => Promise<Timeline>;
 }
 
 function idempotencyKeyFrom(req: Request): string | undefined {
@@ -137,6 +139,17 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
       links: links(orderId),
     };
     res.json(body);
+  });
+
+  router.get('/orders/:orderId/timeline', async (req, res) => {
+    const orderId = orderIdFrom(req);
+    try {
+      res.json(await options.readTimeline(orderId));
+    } catch (error) {
+      if (error instanceof OrderNotFoundError) throw new NotFoundError(error.message);
+      if (error instanceof TimelineUnavailableError) throw new ServiceUnavailableError(`The timeline of order ${orderId} cannot be read: ${error.message}; retry later`);
+      throw error;
+    }
   });
 
   router.post('/orders/:orderId/cancel', async (req, res) => {

@@ -157,3 +157,33 @@ export const CancelledOrderSchema = z
   .meta({ id: 'CancelOrderResult' });
 
 export const OrderIdParamsSchema = z.strictObject({ orderId: z.string().meta({ description: 'Order id' }) });
+
+export const TimelineEntrySchema = z
+  .strictObject({
+    at: z.iso.datetime().meta({ description: 'When it happened, as the participant recorded it' }),
+    source: z.string().meta({ description: 'The participant: orchestrator, payment, catalog-replica, inventory, notifications, order-outcome, …', example: 'inventory' }),
+    kind: z.string().meta({
+      description:
+        'What happened. From the workflow history: workflow-started, step-scheduled, step-started, step-retried, step-retrying, step-completed, step-failed, ' +
+        'event-published, update-accepted, update-completed, signal-received, timer-started, timer-fired, timer-cancelled, search-attributes-changed, ' +
+        'workflow-completed. From the journals: event-consumed (detail.outcome handled, duplicate, retry-scheduled or dead-lettered), event-emitted, ' +
+        'event-relayed, signal-sent, signal-dropped, notification-sent, notification-failed.',
+      example: 'event-consumed',
+    }),
+    name: z.string().meta({ description: 'The event type, step or signal concerned', example: 'order.paid' }),
+    detail: z.record(z.string(), z.unknown()).optional(),
+    eventId: z.string().optional(),
+    traceId: z.string().optional().meta({ description: 'The W3C trace id of the work, where traced' }),
+    attempt: z.number().int().optional(),
+  })
+  .meta({ id: 'TimelineEntry' });
+
+export const TimelineSchema = z
+  .strictObject({
+    orderId: z.string(),
+    entries: z.array(TimelineEntrySchema),
+    unavailableSources: z
+      .array(z.strictObject({ source: z.string(), message: z.string() }))
+      .meta({ description: 'Participants that could not be read just now; the entries lack their part' }),
+  })
+  .meta({ id: 'Timeline', description: "The order's workflow history and the choreography around it, in time order" });
