@@ -7,6 +7,8 @@ import { ConfigurationError, loadConfig, type Config } from '../platform/config.
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
+import { rabbitmq } from './system-packages/packages.js';
 import { delay, settlesWithin, type ExitWatch, type ProgressLog } from './local-servers/server-process.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
@@ -50,6 +52,17 @@ function prefix(name: string, index: number): string {
 const stackPrefix = prefix('stack', palette.length - 1);
 function say(message: string): void {
   process.stdout.write(`${stackPrefix}${message}\n`);
+}
+
+/** The stack's own output for text that arrives in pieces (the installer's progress dots): prefixed once per line. */
+function stackOutput(): { write(text: string): void } {
+  let atLineStart = true;
+  return {
+    write(text: string) {
+      process.stdout.write(atLineStart ? `${stackPrefix}${text}` : text);
+      atLineStart = text.endsWith('\n');
+    },
+  };
 }
 
 /** Progress of the dev servers, printed the way people read a terminal rather than as JSON. */
@@ -212,6 +225,13 @@ async function main(): Promise<void> {
   }
 
   const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
+  if (runRabbit) {
+    try {
+      await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: stackOutput() });
+    } catch (error) {
+      fail(error instanceof SystemPackagesError ? error.message : String(error));
+    }
+  }
   const servers: DevServer[] = [];
   const components: SupervisedComponent[] = [];
   let stopping: Promise<void> | undefined;
