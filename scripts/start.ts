@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
-import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { rabbitNodeUrl, startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
+import { rabbitmq } from './system-packages/packages.js';
 import { delay, settlesWithin, type ExitWatch, type ProgressLog } from './local-servers/server-process.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
@@ -50,6 +52,17 @@ function prefix(name: string, index: number): string {
 const stackPrefix = prefix('stack', palette.length - 1);
 function say(message: string): void {
   process.stdout.write(`${stackPrefix}${message}\n`);
+}
+
+/** The stack's own output for text that arrives in pieces (the installer's progress dots): prefixed once per line. */
+function stackOutput(): { write(text: string): void } {
+  let atLineStart = true;
+  return {
+    write(text: string) {
+      process.stdout.write(atLineStart ? `${stackPrefix}${text}` : text);
+      atLineStart = text.endsWith('\n');
+    },
+  };
 }
 
 /** Progress of the dev servers, printed the way people read a terminal rather than as JSON. */
@@ -97,6 +110,8 @@ class SupervisedComponent {
     private readonly index: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly giveUp: (reason: string) => void,
+    /** Output lines not worth showing (at that moment). */
+    private readonly isNoise: (line: string) => boolean = () => false,
   ) {}
 
   start(): void {
@@ -114,6 +129,7 @@ class SupervisedComponent {
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
+        if (this.isNoise(line)) return;
         process.stdout.write(`${formatChildLine(line).split('\n').map((part) => `${label}${part}`).join('\n')}\n`);
       });
     }
@@ -213,6 +229,13 @@ async function main(): Promise<void> {
   }
 
   const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
+  if (runRabbit) {
+    try {
+      await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: stackOutput() });
+    } catch (error) {
+      fail(error instanceof SystemPackagesError ? error.message : String(error));
+    }
+  }
   const servers: DevServer[] = [];
   const components: SupervisedComponent[] = [];
   let stopping: Promise<void> | undefined;
@@ -260,41 +283,53 @@ async function main(): Promise<void> {
   let amqpUrl = config.AMQP_URL;
   let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrl.replace(/^amqps?:/, 'http:')).hostname}:15672`;
 
-  const starting = Promise.allSettled([
-    runTemporal ? startTemporal(settings, dataDir) : Promise.resolve(undefined),
-    runRabbit ? startRabbit(settings, dataDir) : Promise.resolve(undefined),
-  ]).then((results) => {
-    // Recorded as soon as they are up, so a Ctrl-C during start-up still stops them.
-    const [temporalResult, rabbitResult] = results;
-    const temporalServer = temporalResult.status === 'fulfilled' ? temporalResult.value : undefined;
-    const rabbitNode = rabbitResult.status === 'fulfilled' ? rabbitResult.value : undefined;
-    if (temporalServer) {
-      servers.push({ name: 'Temporal dev server', stop: () => temporalServer.stop(), exited: temporalServer.exited });
-      temporalAddress = temporalServer.address;
-      temporalUiUrl = temporalServer.uiUrl;
-    }
-    if (rabbitNode) {
-      servers.push({ name: 'RabbitMQ', stop: () => rabbitNode.stop(), exited: rabbitNode.exited });
-      amqpUrl = rabbitNode.url;
-      managementUrl = rabbitNode.managementUrl;
-    }
-    return results;
-  });
-  startingServers = starting;
-  const started = await starting;
-  const failures = started.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-  if (failures.length > 0) {
-    for (const failure of failures) say(failure instanceof Error ? failure.message : String(failure));
-    await shutdown(1, 'could not start the dev servers');
-    return;
-  }
-  if (stopping) return;
-
-  for (const server of servers) {
+  // Each server is recorded as soon as it is up, so a Ctrl-C during start-up still stops it.
+  const watchExit = (server: DevServer) => {
+    servers.push(server);
     void server.exited.then(({ code, signal }) => {
       void shutdown(1, `${server.name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
     });
+  };
+  const temporalStarting = runTemporal
+    ? startTemporal(settings, dataDir).then((server) => {
+        watchExit({ name: 'Temporal dev server', stop: () => server.stop(), exited: server.exited });
+        temporalAddress = server.address;
+        temporalUiUrl = server.uiUrl;
+      })
+    : Promise.resolve();
+  let brokerBooting = runRabbit;
+  const rabbitStarting = runRabbit
+    ? startRabbit(settings, dataDir).then((node) => {
+        watchExit({ name: 'RabbitMQ', stop: () => node.stop(), exited: node.exited });
+        managementUrl = node.managementUrl;
+      })
+    : Promise.resolve();
+  void rabbitStarting.finally(() => (brokerBooting = false)).catch(() => undefined);
+  if (runRabbit) {
+    // The node's address is fixed by its settings, so components can be given it before it answers.
+    amqpUrl = rabbitNodeUrl(settings.RABBITMQ_PORT);
+    managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
+  startingServers = Promise.allSettled([temporalStarting, rabbitStarting]);
+
+  const reportFailures = async () => {
+    const failures = (await Promise.allSettled([temporalStarting, rabbitStarting])).flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as unknown] : [],
+    );
+    if (failures.length === 0) return false;
+    for (const failure of failures) say(failure instanceof Error ? failure.message : String(failure));
+    await shutdown(1, 'could not start the dev servers');
+    return true;
+  };
+  // Temporal is up in a second or two, and the worker and the API need it to start at all. A fresh RabbitMQ node
+  // takes several times as long, and components only retry their broker connection meanwhile; so they start now
+  // and spend the broker's boot loading their code and opening their stores instead of waiting for it.
+  const temporalUp = await temporalStarting.then(() => true, () => false);
+  if (!temporalUp) {
+    await reportFailures();
+    return;
+  }
+  if (stopping) return;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -309,15 +344,18 @@ async function main(): Promise<void> {
     ORDER_OUTCOME_URL: process.env.ORDER_OUTCOME_URL || `http://127.0.0.1:${config.ORDER_OUTCOME_PORT}`,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {
-    const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason));
+    const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
     component.start();
   });
 
+  if (await reportFailures()) return;
+  if (stopping) return;
+
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForApi(apiUrl, () => stopping !== undefined);
   if (stopping) return;
-  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE, startupSeconds: process.uptime() });
 }
 
 class DevStackSettingsError extends Error {
@@ -376,10 +414,16 @@ async function waitForApi(apiUrl: string, stopped: () => boolean): Promise<void>
   }
 }
 
-function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string }): void {
+/** A component's "cannot reach the broker yet" warning: expected, and only noise, while npm start's own node boots. */
+function isBrokerRetry(line: string): boolean {
+  return line.includes('"msg":"could not connect to RabbitMQ; retrying"');
+}
+
+function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string; startupSeconds: number }): void {
   const lines = [
     '',
     'Ensemble is running. Ctrl-C stops everything.',
+    `Start-up took ${urls.startupSeconds.toFixed(1)}s.`,
     '',
     `  API                     ${urls.apiUrl}   (OpenAPI: ${urls.apiUrl}/openapi.json)`,
     `  Temporal web UI         ${urls.temporalUiUrl}/namespaces/${urls.namespace}/workflows`,

@@ -41,7 +41,13 @@ export async function findPostgresBinaries(): Promise<string | undefined> {
     const bin = join(debianRoot, version, 'bin');
     if ((await isExecutable(join(bin, 'initdb'))) && (await isExecutable(join(bin, 'postgres')))) return bin;
   }
-  const initdb = await findOnPath('initdb', ['/opt/homebrew/bin', '/usr/local/bin']);
+  // Homebrew's versioned formula (what the installer brings) is keg-only: its binaries are not linked onto PATH.
+  const initdb = await findOnPath('initdb', [
+    '/opt/homebrew/opt/postgresql@16/bin',
+    '/usr/local/opt/postgresql@16/bin',
+    '/opt/homebrew/bin',
+    '/usr/local/bin',
+  ]);
   if (initdb) {
     const bin = resolve(initdb, '..');
     if (await isExecutable(join(bin, 'postgres'))) return bin;

@@ -46,6 +46,11 @@ export async function findRabbitMqServer(): Promise<string | undefined> {
   return findOnPath('rabbitmq-server', ['/opt/homebrew/sbin', '/usr/local/sbin', '/usr/sbin']);
 }
 
+/** Where a node started here listens: known before it answers, so clients can be started alongside it. */
+export function rabbitNodeUrl(port: number): string {
+  return `amqp://guest:guest@127.0.0.1:${port}`;
+}
+
 export async function startRabbitNode(options: RabbitNodeOptions): Promise<RabbitNode> {
   const { port, managementPort, log } = options;
   const executable = await findRabbitMqServer();
@@ -71,7 +76,7 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
   );
   await writeFile(pluginsFile, '[rabbitmq_management].\n');
 
-  const url = `amqp://guest:guest@127.0.0.1:${port}`;
+  const url = rabbitNodeUrl(port);
   const managementUrl = `http://127.0.0.1:${managementPort}`;
   log.info({ url, managementUrl, nodeName, dataDir }, 'starting RabbitMQ node');
   const server = spawnServer('rabbitmq', executable, [], {

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { findFreePort } from '../../scripts/local-servers/ports.js';
-import { findPostgresBinaries, startPostgres } from '../../scripts/local-servers/postgres-server.js';
+import { startPostgres } from '../../scripts/local-servers/postgres-server.js';
 import { startRabbitNode } from '../../scripts/local-servers/rabbitmq-node.js';
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
+import { ensureSystemPackages, type SystemPackage } from '../../scripts/system-packages/installer.js';
+import { installLogFile, postgresql, rabbitmq } from '../../scripts/system-packages/packages.js';
 import type { Infrastructure } from './infrastructure.js';
 
 const log = pino({ level: process.env.TEST_INFRA_LOG_LEVEL ?? 'warn', base: { component: 'test-infrastructure' } });
@@ -23,6 +25,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its data dir inside ours.
   await chmod(workDir, 0o755);
 
+  // A server the run is given needs nothing installed; for the others, the installer npm start and CI use.
+  const needed: SystemPackage[] = [...(process.env.AMQP_URL ? [] : [rabbitmq]), ...(process.env.DATABASE_URL ? [] : [postgresql])];
+  await ensureSystemPackages(needed, { logFile: installLogFile, out: process.stderr });
   const temporalCliPath = await locateTemporalCli(log);
   const results = await Promise.allSettled([temporal(temporalCliPath), rabbit(workDir), postgres(workDir)] as const);
   const stoppers = results.flatMap((result) => (result.status === 'fulfilled' && result.value.stop ? [result.value.stop] : []));
@@ -39,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [temporalServer, rabbitNode, postgresServer] = results.map((result) => (result as PromiseFulfilledResult<Started<unknown>>).value) as [
     Started<{ address: string; uiUrl: string }>,
     Started<{ url: string; managementUrl: string }>,
-    Started<string | undefined>,
+    Started<string>,
   ];
 
   const infrastructure: Infrastructure = {
@@ -78,14 +83,9 @@ async function rabbit(workDir: string): Promise<Started<{ url: string; managemen
   return { value: { url: node.url, managementUrl: withGuestCredentials(node.managementUrl) }, stop: () => node.stop() };
 }
 
-async function postgres(workDir: string): Promise<Started<string | undefined>> {
+async function postgres(workDir: string): Promise<Started<string>> {
   const given = process.env.DATABASE_URL;
   if (given) return { value: given };
-  if (!(await findPostgresBinaries())) {
-    if (process.env.CI) throw new Error('PostgreSQL is not installed, and CI must test against it: apt-get install postgresql (or set DATABASE_URL)');
-    log.warn('PostgreSQL is not installed; PostgreSQL-backed tests are skipped (install postgresql or set DATABASE_URL)');
-    return { value: undefined };
-  }
   const server = await startPostgres({ dataDir: join(workDir, 'postgres'), port: await findFreePort(), log });
   return { value: server.url, stop: () => server.stop() };
 }
