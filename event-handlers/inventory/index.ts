@@ -49,13 +49,16 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     const journal = createJournal({ db, schema: INVENTORY_SCHEMA, source: INVENTORY_COMPONENT, log, hasOutbox: true });
     const queue = inventoryQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
-      observers: [journalSettlements(journal)],
+      observers: [journalSettlements(journal, { handledInTransaction: true })],
       queue,
       bindings: bindingsOf(inventoryReactions),
-      handler: transactional(db, INVENTORY_SCHEMA, dispatchTo(INVENTORY_COMPONENT, inventoryReactions), () => {
-        // Committed, not yet relayed nor acked: the outbox and the inbox must make a crash here harmless.
-        crashPoint('inventory:after-commit');
-        relay.wake();
+      handler: transactional(db, INVENTORY_SCHEMA, dispatchTo(INVENTORY_COMPONENT, inventoryReactions), {
+        journal,
+        afterCommit: () => {
+          // Committed, not yet relayed nor acked: the outbox and the inbox must make a crash here harmless.
+          crashPoint('inventory:after-commit');
+          relay.wake();
+        },
       }),
       ...consumerSettings(config),
     });

@@ -43,9 +43,12 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {
       queue,
-      observers: [journalSettlements(journal)],
+      observers: [journalSettlements(journal, { handledInTransaction: true })],
       bindings: bindingsOf(notificationReactions),
-      handler: transactional(db, NOTIFICATIONS_SCHEMA, dispatchTo(NOTIFICATIONS_COMPONENT, notificationReactions), () => delivery.wake()),
+      handler: transactional(db, NOTIFICATIONS_SCHEMA, dispatchTo(NOTIFICATIONS_COMPONENT, notificationReactions), {
+        journal,
+        afterCommit: () => delivery.wake(),
+      }),
       ...consumerSettings(config),
     });
 

@@ -12,8 +12,10 @@ import { crashPoint } from '../../platform/crash-points.js';
  */
 export function orderOutcomeReactions(client: Client, journal: Journal): Reactions<[context: HandlerContext]> {
   const signal = async (orderId: string, outcome: InventoryOutcome, { log, attempt }: HandlerContext) => {
+    // Stamped when the signal went out: Temporal records its arrival before the call returns to us.
+    const sentAt = new Date();
     const record = (kind: string) =>
-      journal.record({ orderId, kind, name: inventoryOutcomeSignal.name, eventId: outcome.eventId, attempt, detail: { outcome: outcome.outcome } });
+      journal.record({ orderId, at: sentAt, kind, name: inventoryOutcomeSignal.name, eventId: outcome.eventId, attempt, detail: { outcome: outcome.outcome } });
     try {
       await client.workflow.getHandle(orderWorkflowId(orderId)).signal(inventoryOutcomeSignal, outcome);
       log.info({ orderId, outcome: outcome.outcome }, 'inventory outcome signalled');

@@ -8,7 +8,7 @@ import type { Broker } from './broker.js';
 import { PoisonMessageError } from './errors.js';
 import type { EventHandler } from './event-handler.js';
 import { declareConsumerQueue, declareEventsExchange } from './topology.js';
-import { deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
+import { BrokerHeader, deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
 
 /** How one delivery ended; observers (the component's journal, its metrics) are told after it is settled. */
 export interface Settlement {
@@ -19,6 +19,8 @@ export interface Settlement {
   event?: IntegrationEvent;
   messageId?: string;
   attempt: number;
+  /** The broker delivered it again after a consumer died holding it. */
+  redelivered?: boolean;
   outcome: 'handled' | 'duplicate' | 'retry-scheduled' | 'dead-lettered';
   /** Why it failed (retry-scheduled, dead-lettered). */
   reason?: string;
@@ -103,7 +105,10 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   const settle = async (message: ConsumeMessage) => {
     const started = performance.now();
     const headers = propertiesOf(message).headers;
-    const attempt = Number(headers?.[MessageHeader.attempt] ?? 1);
+    // A broker redelivery (the consumer died holding it) counts as an attempt too; quorum queues count them for us.
+    const redeliveries = Number(headers?.[BrokerHeader.deliveryCount] ?? (message.fields.redelivered ? 1 : 0));
+    const redelivered = redeliveries > 0;
+    const attempt = Number(headers?.[MessageHeader.attempt] ?? 1) + redeliveries;
     // A retry comes back from its delay queue routed by the queue's name; the event type travels in a header.
     const routedAs = headers?.[MessageHeader.routingKey];
     const type = typeof routedAs === 'string' ? routedAs : message.fields.routingKey;
@@ -115,6 +120,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
         type,
         messageId,
         attempt,
+        ...(redelivered ? { redelivered } : {}),
         outcome,
         ...details,
         ...(typeof replayedAt === 'string' ? { replayedAt } : {}),
@@ -132,7 +138,12 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     }
     const eventLog = event.orderId === undefined ? messageLog : messageLog.child({ orderId: event.orderId });
     try {
-      const outcome = await options.handler(event, { attempt, log: eventLog });
+      const outcome = await options.handler(event, {
+        attempt,
+        log: eventLog,
+        ...(redelivered ? { redelivered } : {}),
+        ...(typeof replayedAt === 'string' ? { replayedAt } : {}),
+      });
       ack(message);
       await settled(outcome ?? 'handled', { event });
     } catch (error) {
@@ -175,7 +186,12 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       correlationId: properties.correlationId,
       timestamp: properties.timestamp,
       // A retried message comes back from its delay queue under the queue's name; the event type is kept from the first pass.
-      headers: { ...properties.headers, [MessageHeader.routingKey]: properties.headers?.[MessageHeader.routingKey] ?? message.fields.routingKey, ...headers },
+      // The broker's delivery count belongs to the delivery, not the message; the attempt header carries it forward.
+      headers: {
+        ...withoutBrokerCounters(properties.headers),
+        [MessageHeader.routingKey]: properties.headers?.[MessageHeader.routingKey] ?? message.fields.routingKey,
+        ...headers,
+      },
       timeout: options.confirmTimeoutMs,
     });
     ack(message);
@@ -213,6 +229,11 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       await channel.close();
     },
   };
+}
+
+function withoutBrokerCounters(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { [BrokerHeader.deliveryCount]: _count, [BrokerHeader.acquiredCount]: _acquired, ...rest } = headers ?? {};
+  return rest;
 }
 
 /** amqplib types message properties as `any`; these are the ones this consumer reads. */

@@ -4,8 +4,12 @@ import type { Logger } from '../logger.js';
 import { PoisonMessageError } from './errors.js';
 
 export interface HandlerContext {
-  /** 1 on first delivery; counts retries, so a handler can tell a redelivery from a first attempt. */
+  /** 1 on first delivery; counts retries and the broker's redeliveries (after a consumer crashed holding it). */
   attempt: number;
+  /** The broker delivered it again because a consumer died or lost its channel before settling it. */
+  redelivered?: boolean;
+  /** When an operator replayed it from the dead-letter queue, if it was. */
+  replayedAt?: string;
   log: Logger;
 }
 

@@ -1,7 +1,7 @@
 // Inbox and outbox tables: deduplicate incoming events and emit outgoing ones in the same transaction as the state change.
 import type { Database, Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
-import { journalMigration } from '../observability/journal.js';
+import { consumptionEntry, journalMigration, type Journal } from '../observability/journal.js';
 import type { IntegrationEvent } from '../events/catalog.js';
 import type { EventHandler, HandlerContext } from './event-handler.js';
 
@@ -62,16 +62,21 @@ export async function addToOutbox(tx: Queryable, schema: string, event: Integrat
 
 export type TransactionalHandler = (event: IntegrationEvent, tx: Queryable, context: HandlerContext) => Promise<void>;
 
+export interface TransactionalOptions {
+  /** Runs once the transaction has committed (e.g. wake the outbox relay). */
+  afterCommit?: () => void;
+  /**
+   * Where the consumption is recorded, in the same transaction as its effect: a crash after the commit cannot lose
+   * the record of work that was done (the settlement observer records the other outcomes).
+   */
+  journal?: Journal;
+}
+
 /**
  * Wraps a handler so that the inbox claim, its state changes and its outbox writes commit together:
  * a redelivered event finds its id in the inbox and is acknowledged without effect.
  */
-export function transactional(
-  db: Database,
-  schema: string,
-  handle: TransactionalHandler,
-  afterCommit?: () => void,
-): EventHandler {
+export function transactional(db: Database, schema: string, handle: TransactionalHandler, options: TransactionalOptions = {}): EventHandler {
   return async (event, context) => {
     const handled = await db.transaction(async (tx) => {
       if (!(await claimInbox(tx, schema, event))) {
@@ -79,10 +84,13 @@ export function transactional(
         return false;
       }
       await handle(event, tx, context);
+      if (options.journal && event.orderId !== undefined) {
+        await options.journal.recordInTransaction(tx, consumptionEntry(event.orderId, event, context, 'handled'));
+      }
       return true;
     });
     if (!handled) return 'duplicate';
-    afterCommit?.();
+    options.afterCommit?.();
     return 'handled';
   };
 }

@@ -2,7 +2,8 @@
 import type { Logger } from '../logger.js';
 import type { Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
-import type { SettlementObserver } from '../messaging/consumer.js';
+import type { IntegrationEvent } from '../events/catalog.js';
+import type { Settlement, SettlementObserver } from '../messaging/consumer.js';
 
 /**
  * The journal table, and the outbox's order id and trace context (so the timeline can say when each emitted event
@@ -46,7 +47,9 @@ export type NewJournalEntry = Omit<JournalEntry, 'at' | 'source'> & { orderId: s
 
 export interface Journal {
   /** Records an entry; a failure is logged, never thrown: the record must not break the work it describes. */
-  record(entry: NewJournalEntry, q?: Queryable): Promise<void>;
+  record(entry: NewJournalEntry): Promise<void>;
+  /** Records an entry as part of a transaction, failing with it: the record commits exactly when the work does. */
+  recordInTransaction(tx: Queryable, entry: NewJournalEntry): Promise<void>;
   /** Everything this component recorded for the order, oldest first, including the outbox's emitted and relayed events. */
   forOrder(orderId: string): Promise<JournalEntry[]>;
 }
@@ -72,31 +75,41 @@ const iso = (value: Date | string) => new Date(value).toISOString();
 
 export function createJournal(options: { db: Queryable; schema: string; source: string; log: Logger; hasOutbox?: boolean }): Journal {
   const { db, schema, source, log } = options;
+  // Inside a transaction an entry takes the transaction's time, as the outbox rows written beside it do.
+  const insert = async (q: Queryable, entry: NewJournalEntry, clock: 'now()' | 'clock_timestamp()') => {
+    await q.query(
+      `INSERT INTO ${schema}.journal (order_id, at, kind, name, detail, event_id, trace_id, attempt)
+       VALUES ($1, COALESCE($2::timestamptz, ${clock}), $3, $4, $5::jsonb, $6, $7, $8)`,
+      [
+        entry.orderId,
+        entry.at?.toISOString() ?? null,
+        entry.kind,
+        entry.name,
+        entry.detail === undefined ? null : JSON.stringify(entry.detail),
+        entry.eventId ?? null,
+        entry.traceId ?? null,
+        entry.attempt ?? null,
+      ],
+    );
+  };
   return {
-    async record(entry, q = db) {
+    async recordInTransaction(tx, entry) {
+      await insert(tx, entry, 'now()');
+    },
+
+    async record(entry) {
       try {
-        await q.query(
-          `INSERT INTO ${schema}.journal (order_id, at, kind, name, detail, event_id, trace_id, attempt)
-           VALUES ($1, COALESCE($2::timestamptz, clock_timestamp()), $3, $4, $5::jsonb, $6, $7, $8)`,
-          [
-            entry.orderId,
-            entry.at?.toISOString() ?? null,
-            entry.kind,
-            entry.name,
-            entry.detail === undefined ? null : JSON.stringify(entry.detail),
-            entry.eventId ?? null,
-            entry.traceId ?? null,
-            entry.attempt ?? null,
-          ],
-        );
+        await insert(db, entry, 'clock_timestamp()');
       } catch (error) {
         log.warn({ err: error, orderId: entry.orderId, kind: entry.kind }, 'could not record a journal entry');
       }
     },
 
     async forOrder(orderId) {
+      // Within one instant, taking an event in comes before what handling it did.
       const { rows } = await db.query<JournalRow>(
-        `SELECT at, kind, name, detail, event_id, trace_id, attempt FROM ${schema}.journal WHERE order_id = $1 ORDER BY at, id`,
+        `SELECT at, kind, name, detail, event_id, trace_id, attempt FROM ${schema}.journal WHERE order_id = $1
+         ORDER BY at, (kind <> 'event-consumed'), id`,
         [orderId],
       );
       const entries: JournalEntry[] = rows.map((row) => ({
@@ -127,23 +140,42 @@ export function createJournal(options: { db: Queryable; schema: string; source: 
   };
 }
 
-/** Records each consumption of an order's event: handled, duplicate ignored, retried with the reason, dead-lettered. */
-export function journalSettlements(journal: Journal): SettlementObserver {
+/** How the timeline shows one consumption of an order's event. */
+export function consumptionEntry(
+  orderId: string,
+  event: IntegrationEvent,
+  delivery: { attempt: number; redelivered?: boolean; replayedAt?: string },
+  outcome: Settlement['outcome'],
+  extra: { reason?: string; durationMs?: number } = {},
+): NewJournalEntry {
+  return {
+    orderId,
+    kind: 'event-consumed',
+    name: event.type,
+    eventId: event.eventId,
+    attempt: delivery.attempt,
+    detail: {
+      outcome,
+      ...(extra.reason === undefined ? {} : { reason: extra.reason }),
+      ...(delivery.redelivered ? { redelivered: true } : {}),
+      ...(delivery.replayedAt === undefined ? {} : { replayedAt: delivery.replayedAt }),
+      ...(extra.durationMs === undefined ? {} : { durationMs: Math.round(extra.durationMs) }),
+    },
+  };
+}
+
+/**
+ * Records each consumption of an order's event: handled, duplicate ignored, retried with the reason, dead-lettered.
+ * Where the handler records its own 'handled' inside its transaction (transactional() with a journal), pass
+ * `handledInTransaction` so it is not recorded twice.
+ */
+export function journalSettlements(journal: Journal, options: { handledInTransaction?: boolean } = {}): SettlementObserver {
   return async (settlement) => {
-    const orderId = settlement.event?.orderId;
-    if (orderId === undefined) return;
-    await journal.record({
-      orderId,
-      kind: 'event-consumed',
-      name: settlement.type,
-      eventId: settlement.event?.eventId,
-      attempt: settlement.attempt,
-      detail: {
-        outcome: settlement.outcome,
-        ...(settlement.reason === undefined ? {} : { reason: settlement.reason }),
-        ...(settlement.replayedAt === undefined ? {} : { replayedAt: settlement.replayedAt }),
-        durationMs: Math.round(settlement.durationMs),
-      },
-    });
+    const event = settlement.event;
+    if (event?.orderId === undefined) return;
+    if (settlement.outcome === 'handled' && options.handledInTransaction) return;
+    // Stamped when handling began, like the entries handlers record inside their transaction.
+    const startedAt = new Date(Date.now() - settlement.durationMs);
+    await journal.record({ ...consumptionEntry(event.orderId, event, settlement, settlement.outcome, settlement), at: startedAt });
   };
 }

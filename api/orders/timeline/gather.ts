@@ -1,5 +1,5 @@
 // Gathers one order's timeline: the workflow history from Temporal and each choreography participant's own journal, merged in time order.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../../../platform/logger.js';
 import { orderWorkflowId } from '../../../workflows/contract.js';
 import type { TimelineEntry } from './entry.js';
@@ -35,6 +35,17 @@ export class TimelineUnavailableError extends Error {
   override readonly name = 'TimelineUnavailableError';
 }
 
+
+/** describe() says WorkflowNotFoundError; fetching a history that does not exist surfaces the bare gRPC NOT_FOUND. */
+function isNotFound(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return [error, cause].some((candidate) => isGrpcServiceError(candidate) && Number(candidate.code) === GRPC_NOT_FOUND);
+}
+
+/** gRPC's NOT_FOUND status code (@grpc/grpc-js is only a transitive dependency here). */
+const GRPC_NOT_FOUND = 5;
+
 type Part = { source: string; entries: TimelineEntry[] } | { source: string; unavailable: string } | { source: string; notFound: true };
 
 export function createTimelineReader(options: TimelineOptions) {
@@ -46,7 +57,7 @@ export function createTimelineReader(options: TimelineOptions) {
       const [history, description] = await temporal.withDeadline(Date.now() + timeoutMs, () => Promise.all([handle.fetchHistory(), handle.describe()]));
       return { source: 'orchestrator', entries: entriesFromHistory(history.events ?? [], description.raw.pendingActivities ?? []) };
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return { source: 'orchestrator', notFound: true };
+      if (isNotFound(error)) return { source: 'orchestrator', notFound: true };
       log.warn({ err: error, orderId }, 'could not read the workflow history for the timeline');
       return { source: 'orchestrator', unavailable: 'Temporal did not answer' };
     }
@@ -72,9 +83,9 @@ export function createTimelineReader(options: TimelineOptions) {
       if ('entries' in part) entries.push(...part.entries);
       else if ('unavailable' in part) unavailableSources.push({ source: part.source, message: part.unavailable });
     }
-    const orchestrator = parts[0]!;
+    const [orchestrator] = parts;
     // Temporal knows every order the API accepted; without it, an order some participant has a record of still exists.
-    if ('notFound' in orchestrator && entries.length === 0) throw new OrderNotFoundError(`Order ${orderId} not found`);
+    if (orchestrator && 'notFound' in orchestrator && entries.length === 0) throw new OrderNotFoundError(`Order ${orderId} not found`);
     if (unavailableSources.length === parts.length) throw new TimelineUnavailableError('no participant of the order could be read');
     // A stable sort keeps each participant's own order for entries that share a millisecond.
     entries.sort((a, b) => a.at.localeCompare(b.at));

@@ -24,7 +24,9 @@ const activityParticipant: Record<string, string> = {
 /** Patch ids (workflow versioning markers) whose presence changes how the history reads. */
 export const INVENTORY_WATCHDOG_PATCH = 'inventory-watchdog';
 
-const toNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(String(value ?? 0)));
+/** Protobuf int64 fields arrive as numbers or as Long objects. */
+const toNumber = (value: number | { toString(): string } | null | undefined): number =>
+  typeof value === 'number' ? value : Number(value?.toString() ?? 0);
 
 function timeOf(timestamp: Timestamp): string {
   const ms = toNumber(timestamp?.seconds) * 1000 + Math.floor((timestamp?.nanos ?? 0) / 1e6);
@@ -56,7 +58,7 @@ function failureMessage(failure: proto.temporal.api.failure.v1.IFailure | null |
 export function traceIdFromHeader(header: proto.temporal.api.common.v1.IHeader | null | undefined): string | undefined {
   for (const payload of Object.values(header?.fields ?? {})) {
     try {
-      const carrier = defaultPayloadConverter.fromPayload(payload) as { traceparent?: unknown } | undefined;
+      const carrier = defaultPayloadConverter.fromPayload<{ traceparent?: unknown } | undefined>(payload);
       const match = typeof carrier?.traceparent === 'string' ? /^[\da-f]{2}-([\da-f]{32})-/.exec(carrier.traceparent) : null;
       if (match) return match[1];
     } catch {
