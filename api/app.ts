@@ -40,7 +40,7 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
   log: Logger;
   temporal: Client;
   idempotency: IdempotencyStore;
@@ -67,6 +67,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       orders: createOrderGateway(deps.temporal, orderTaskQueue(config), limits.orderCalls),
       idempotency: deps.idempotency,
       inventoryTimeoutMs: config.INVENTORY_TIMEOUT,
+      inventorySlowAfterMs: config.INVENTORY_SLOW_AFTER,
       publicUrl: config.PUBLIC_URL,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       namespace: deps.temporal.options.namespace,

@@ -57,6 +57,8 @@ const environment = z.object({
 
   /** Unset: the order workflow's own default deadline (DEFAULT_INVENTORY_TIMEOUT_MS in workflows/contract.ts, 5 minutes). */
   INVENTORY_TIMEOUT: duration.optional(),
+  /** The inventory watchdog: an order waiting on inventory longer than this is flagged slow. Unset: a fifth of the deadline. */
+  INVENTORY_SLOW_AFTER: duration.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
   NOTIFICATIONS_FROM: z.string().min(3).default('orders@ensemble.local'),
   SEED_DEMO_CATALOG: z.stringbool().default(true),

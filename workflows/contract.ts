@@ -10,6 +10,17 @@ export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 
 /** How long an order waits for inventory's outcome before it is cancelled, unless INVENTORY_TIMEOUT says otherwise. */
 export const DEFAULT_INVENTORY_TIMEOUT_MS = 5 * 60_000;
+/** When an order waiting on inventory counts as slow (the watchdog), unless INVENTORY_SLOW_AFTER says otherwise. */
+export const defaultInventorySlowAfterMs = (deadlineMs: number) => Math.round(deadlineMs / 5);
+
+/**
+ * Workflow versions (patched() ids). Each marks a change to the commands the workflow issues; orders started before
+ * it replay the old path, and tests/replay holds histories of both.
+ */
+export const WorkflowPatch = {
+  /** Waiting on inventory: a first timer at INVENTORY_SLOW_AFTER flags the order slow, then the rest of the deadline. */
+  inventoryWatchdog: 'inventory-watchdog',
+} as const;
 
 /** The failure types the workflow and its activities use to say what went wrong; callers match on them. */
 export const OrderFailureType = {
@@ -75,6 +86,8 @@ export interface OrderInput {
   createdAt: string;
   /** How long to wait for inventory's outcome before cancelling (INVENTORY_TIMEOUT); DEFAULT_INVENTORY_TIMEOUT_MS when unset. */
   inventoryTimeoutMs?: number;
+  /** After how long waiting on inventory the order is flagged slow (INVENTORY_SLOW_AFTER); a fifth of the deadline when unset. */
+  inventorySlowAfterMs?: number;
 }
 
 export interface OrderLine {
@@ -106,7 +119,13 @@ export interface OrderState {
   total: number;
   currency: string;
   payment: { status: PaymentStatus; authorizationId?: string };
-  inventory: { status: InventoryStatus };
+  inventory: {
+    status: InventoryStatus;
+    /** When the order started waiting on inventory's outcome. */
+    awaitingSince?: string;
+    /** The watchdog's flag: it waited longer than INVENTORY_SLOW_AFTER (set once, kept as a fact of the order's story). */
+    slow?: boolean;
+  };
   cartIssues?: CartIssue[];
   createdAt: string;
   updatedAt: string;

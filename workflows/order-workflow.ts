@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,16 +12,18 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { EventData, EventType } from '../platform/events/catalog.js';
-import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+import { CustomerIdAttribute, InventorySlowAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
 import {
   cancelOrderUpdate,
   cartVerifiedUpdate,
   DEFAULT_INVENTORY_TIMEOUT_MS,
+  defaultInventorySlowAfterMs,
   inventoryOutcomeSignal,
   isTerminal,
   OrderFailureType,
   orderStateQuery,
   OrderStatus,
+  WorkflowPatch,
   type CancellationReason,
   type InventoryOutcome,
   type OrderInput,
@@ -122,10 +125,26 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   /**
    * Waits for inventory's outcome, a customer cancel or the deadline, whichever comes first, and says why the order
    * must be cancelled (undefined: reserved, go on to capture). Like the expense sample's signal-or-timeout wait.
+   * The watchdog splits the wait: past `slowAfterMs` the order is flagged slow (state and search attribute), and
+   * the deadline still falls at `deadlineMs` from the start.
    */
-  const awaitInventoryOutcome = async (deadlineMs: number): Promise<CancellationReason | undefined> => {
+  const awaitInventoryOutcome = async (deadlineMs: number, slowAfterMs: number): Promise<CancellationReason | undefined> => {
     state.inventory.status = 'AWAITING';
-    const answered = await condition(() => outcome !== undefined || cancelRequested, deadlineMs);
+    state.inventory.awaitingSince = new Date(Date.now()).toISOString();
+    const arrived = () => outcome !== undefined || cancelRequested;
+    let answered: boolean;
+    // Orders started before the watchdog existed replay the single wait they recorded.
+    if (patched(WorkflowPatch.inventoryWatchdog) && slowAfterMs < deadlineMs) {
+      answered = await condition(arrived, slowAfterMs);
+      if (!answered) {
+        state.inventory.slow = true;
+        upsertSearchAttributes([{ key: InventorySlowAttribute, value: true }]);
+        log.warn('inventory is slow to answer', { orderId, waitedMs: slowAfterMs });
+        answered = await condition(arrived, deadlineMs - slowAfterMs);
+      }
+    } else {
+      answered = await condition(arrived, deadlineMs);
+    }
     if (outcome) state.inventory.status = outcome.outcome;
     // An accepted cancel always wins, even when inventory's answer landed in the same workflow task.
     if (cancelRequested) return 'CUSTOMER_REQUEST';
@@ -186,7 +205,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     reason = 'CUSTOMER_REQUEST';
   } else {
     await publish('order.paid', { orderId, customerId, lines, total: state.total, currency: state.currency, authorizationId });
-    reason = await awaitInventoryOutcome(input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS);
+    const deadlineMs = input.inventoryTimeoutMs ?? DEFAULT_INVENTORY_TIMEOUT_MS;
+    reason = await awaitInventoryOutcome(deadlineMs, input.inventorySlowAfterMs ?? defaultInventorySlowAfterMs(deadlineMs));
   }
 
   // 4a. Reserved: take the money, then tell everyone (inventory commits the reservation).

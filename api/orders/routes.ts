@@ -25,6 +25,8 @@ export interface OrdersRouterOptions {
   idempotency: IdempotencyStore;
   /** INVENTORY_TIMEOUT; unset leaves the deadline to the workflow's default. */
   inventoryTimeoutMs?: number;
+  /** INVENTORY_SLOW_AFTER; unset leaves the watchdog's threshold to the workflow's default. */
+  inventorySlowAfterMs?: number;
   /** Where clients reach the API (for `links.self` and Location); empty for relative links. */
   publicUrl: string | undefined;
   temporalUiUrl: string;
@@ -103,7 +105,13 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
       orderId = claim.orderId;
     }
 
-    const input: OrderInput = { orderId, ...body, createdAt: new Date().toISOString(), inventoryTimeoutMs: options.inventoryTimeoutMs };
+    const input: OrderInput = {
+      orderId,
+      ...body,
+      createdAt: new Date().toISOString(),
+      inventoryTimeoutMs: options.inventoryTimeoutMs,
+      inventorySlowAfterMs: options.inventorySlowAfterMs,
+    };
     const state = await orders.placeOrder(input);
     // The order exists but the client has no answer yet: a retry with the same key must find this same order.
     crashPoint('api:before-answer');
@@ -133,7 +141,11 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
       total: state.total,
       currency: state.currency,
       payment: { status: state.payment.status },
-      inventory: { status: state.inventory.status },
+      inventory: {
+        status: state.inventory.status,
+        ...(state.inventory.awaitingSince !== undefined ? { awaitingSince: state.inventory.awaitingSince } : {}),
+        ...(state.inventory.slow ? { slow: true } : {}),
+      },
       createdAt: state.createdAt,
       updatedAt: state.updatedAt,
       links: links(orderId),

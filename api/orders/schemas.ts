@@ -110,7 +110,11 @@ export const OrderSchema = z
     total: z.number().int(),
     currency: z.string(),
     payment: z.strictObject({ status: z.string() }),
-    inventory: z.strictObject({ status: z.string() }),
+    inventory: z.strictObject({
+      status: z.string(),
+      awaitingSince: z.iso.datetime().optional().meta({ description: "When the order started waiting on inventory's outcome" }),
+      slow: z.literal(true).optional().meta({ description: 'The watchdog: the order waited on inventory longer than INVENTORY_SLOW_AFTER' }),
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     links: OrderLinksSchema,

@@ -54,4 +54,5 @@ ensure_search_attribute() {
 ensure_search_attribute OrderStatus Keyword
 ensure_search_attribute CustomerId Keyword
 ensure_search_attribute OrderTotal Int
+ensure_search_attribute InventorySlow Bool
 echo "Temporal namespace $namespace is ready"

@@ -19,10 +19,11 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
 const indexedValueType = {
   Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 
 /**
- * Registers OrderStatus, CustomerId and OrderTotal when missing. The dev server started by `npm start` already
+ * Registers the order search attributes (OrderStatus, CustomerId, OrderTotal, InventorySlow) when missing. The dev server started by `npm start` already
  * has them (flags); this covers a server the operator points us at.
  */
 export async function ensureSearchAttributes(client: Client): Promise<void> {

@@ -4,11 +4,11 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderTotalAttribute = defineSearchAttributeKey('OrderTotal', 'INT');
+/** Set by the inventory watchdog when an order has waited on inventory's outcome longer than INVENTORY_SLOW_AFTER. */
+export const InventorySlowAttribute = defineSearchAttributeKey('InventorySlow', 'BOOL');
 
-export const orderSearchAttributes = [OrderStatusAttribute, CustomerIdAttribute, OrderTotalAttribute] as const;
+export const orderSearchAttributes = [OrderStatusAttribute, CustomerIdAttribute, OrderTotalAttribute, InventorySlowAttribute] as const;
 
 /** The keys as the dev server's `--search-attribute` flag and the operator API spell their types. */
-export const searchAttributeDefinitions = orderSearchAttributes.map((key) => ({
-  name: key.name,
-  type: key.type === 'KEYWORD' ? ('Keyword' as const) : ('Int' as const),
-}));
+const typeNames = { KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool' } as const;
+export const searchAttributeDefinitions = orderSearchAttributes.map((key) => ({ name: key.name, type: typeNames[key.type] }));

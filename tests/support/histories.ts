@@ -8,6 +8,8 @@ import { orderWorkflowId } from '../../workflows/contract.js';
 import type { Stack } from './stack.js';
 
 export const HISTORIES_DIR = 'tests/replay/histories';
+/** Histories recorded by today's workflow code; `npm run histories:capture` rewrites this folder only. */
+export const CURRENT_HISTORIES = 'current';
 
 /**
  * `npm run histories:capture` sets CAPTURE_HISTORIES; ordinary test runs leave the committed files alone.

@@ -2,6 +2,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 // @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
 import proto from '@temporalio/proto';
+import { WorkflowPatch } from '../../../workflows/contract.js';
 import type { TimelineEntry } from './entry.js';
 
 const { temporal } = proto;
@@ -21,8 +22,6 @@ const activityParticipant: Record<string, string> = {
   publishEvent: 'orchestrator',
 };
 
-/** Patch ids (workflow versioning markers) whose presence changes how the history reads. */
-export const INVENTORY_WATCHDOG_PATCH = 'inventory-watchdog';
 
 /** Protobuf int64 fields arrive as numbers or as Long objects. */
 const toNumber = (value: number | { toString(): string } | null | undefined): number =>
@@ -90,7 +89,7 @@ function patchesIn(events: readonly HistoryEvent[]): Set<string> {
   for (const event of events) {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_patch') continue;
-    const data = decodeFirst(marker.details?.['patch_data']) as { id?: unknown } | undefined;
+    const data = decodeFirst(marker.details?.['patch-data']) as { id?: unknown } | undefined;
     if (typeof data?.id === 'string') patches.add(data.id);
   }
   return patches;
@@ -112,7 +111,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
   const entries: TimelineEntry[] = [];
   const scheduled = new Map<string, ScheduledActivity>();
   const updates = new Map<string, string>();
-  const watchdogPatched = patchesIn(events).has(INVENTORY_WATCHDOG_PATCH);
+  const watchdogPatched = patchesIn(events).has(WorkflowPatch.inventoryWatchdog);
   let timersSeen = 0;
   const timerNames = new Map<string, string>();
   let workflowTraceId: string | undefined;
@@ -217,6 +216,11 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         break;
       case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         const values = searchAttributeValues(event);
+        if (values.InventorySlow === true) {
+          // The watchdog's flag: inventory has not answered within INVENTORY_SLOW_AFTER.
+          add({ kind: 'inventory-slow', name: 'watchdog', detail: values });
+          break;
+        }
         const status = values.OrderStatus;
         add({ kind: 'search-attributes-changed', name: typeof status === 'string' ? status : Object.keys(values).join(', '), detail: values });
         break;
