@@ -71,6 +71,15 @@ describe('handler crashes', () => {
       // The redelivered order.paid found its id in the inbox; the relay published the one outcome the commit queued.
       expect(logged('inventory', 'duplicate event ignored').map((line) => line.eventId)).toContain(`${orderId}:order.paid`);
       expect(outcomes.events.filter((event) => event.orderId === orderId).map((event) => event.type)).toEqual(['inventory.reserved']);
+
+      // The timeline tells it: handled (recorded with the commit), then the redelivery as attempt 2, a duplicate ignored.
+      const timeline = (await call(`${cluster.api}/orders/${orderId}/timeline`)).body;
+      const paid = timeline.entries.filter((entry: any) => entry.source === 'inventory' && entry.kind === 'event-consumed' && entry.name === 'order.paid');
+      expect(paid.map((entry: any) => [entry.attempt, entry.detail.outcome, entry.detail.redelivered ?? false])).toEqual([
+        [1, 'handled', false],
+        [2, 'duplicate', true],
+      ]);
+      expect(timeline.entries.filter((entry: any) => entry.kind === 'event-relayed').map((entry: any) => entry.name)).toEqual(['inventory.reserved']);
     } finally {
       await outcomes.close();
     }
