@@ -11,11 +11,14 @@ import { crashPoint } from '../../platform/crash-points.js';
  * signal and the ack harmless.
  */
 export function orderOutcomeReactions(client: Client, journal: Journal): Reactions<[context: HandlerContext]> {
-  const signal = async (orderId: string, outcome: InventoryOutcome, { log, attempt }: HandlerContext) => {
+  const signal = async (orderId: string, outcome: InventoryOutcome, context: HandlerContext) => {
+    const { attempt } = context;
+    const workflowId = orderWorkflowId(orderId);
+    const log = context.log.child({ workflowId });
     const record = (kind: string) =>
       journal.record({ orderId, kind, name: inventoryOutcomeSignal.name, eventId: outcome.eventId, attempt, detail: { outcome: outcome.outcome } });
     try {
-      await client.workflow.getHandle(orderWorkflowId(orderId)).signal(inventoryOutcomeSignal, outcome);
+      await client.workflow.getHandle(workflowId).signal(inventoryOutcomeSignal, outcome);
       log.info({ orderId, outcome: outcome.outcome }, 'inventory outcome signalled');
       await record('signal-sent');
       // Signalled, not yet acked: redelivery signals again and the workflow ignores the duplicate.
