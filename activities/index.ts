@@ -61,8 +61,21 @@ export function createActivities({ catalog, payments, publisher }: ActivityDepen
       });
       crashPoint('worker:before-publish');
       await publisher.publish(event as IntegrationEvent);
+      activityLog()?.info('event published', { type: input.type, eventId: input.eventId, orderId: input.orderId });
     },
   };
+}
+
+/**
+ * The activity's logger: the SDK adds workflowId, runId and activityType to each line and routes it to the worker's
+ * pino logger (platform/observability/temporal-runtime.ts). Absent when called outside an activity (unit tests).
+ */
+function activityLog() {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The workflow run that caused the event, so a reader can walk from an event to its history in the Temporal UI. */

@@ -21,6 +21,7 @@ import { createOrdersRouter } from './orders/routes.js';
 import { createOrderGateway, defaultOrderCallTimeouts, type OrderCallTimeouts } from './orders/temporal-gateway.js';
 import { createTimelineReader } from './orders/timeline/gather.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { httpMetrics } from '../platform/http/metrics-middleware.js';
 
 export interface ApiLimits {
   /** Largest accepted request body. @default '100kb' */
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics('api'));
   app.use(requestLogger(log));
   app.use(express.json({ limit: limits.bodyLimit, type: ['application/json', 'application/*+json'] }));
 

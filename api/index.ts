@@ -15,6 +15,7 @@ import { createApp } from './app.js';
 import { apiReadinessProbes } from './http/readiness.js';
 import { API_SCHEMA, apiMigrations, createIdempotencyStore } from './orders/idempotency-store.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { watchOrdersAwaitingInventory } from './orders/order-metrics.js';
 
 export const API_COMPONENT = 'api';
 
@@ -44,6 +45,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     await ensureSearchAttributes(temporal).catch((error: unknown) =>
       log.warn({ err: error }, 'could not make sure the order search attributes exist; listing orders may fail'),
     );
+
+    resources.push('order metrics', watchOrdersAwaitingInventory(temporal, orderTaskQueue(config)));
 
     const app = createApp({
       config,

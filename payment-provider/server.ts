@@ -12,6 +12,7 @@ import { ResourceStack } from '../platform/lifecycle.js';
 import { openDatabase } from '../platform/store/database.js';
 import { migrate } from '../platform/store/migrations.js';
 import { FaultInjector, faultSettingsSchema } from './faults.js';
+import { httpMetrics } from '../platform/http/metrics-middleware.js';
 import {
   createPaymentsStore,
   paymentsMigrations,
@@ -77,6 +78,7 @@ const send = (res: Response, answer: ProviderResponse) => res.status(answer.stat
 function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics('payment-provider'));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {

@@ -34,6 +34,8 @@ const environment = z.object({
   NOTIFICATIONS_URL: url.default('http://127.0.0.1:3300'),
   ORDER_OUTCOME_PORT: port.default(3400),
   ORDER_OUTCOME_URL: url.default('http://127.0.0.1:3400'),
+  /** The worker's /health and /metrics (it serves nothing else over HTTP). */
+  WORKER_METRICS_PORT: port.default(3500),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

@@ -1,6 +1,7 @@
 // `npm start`: supervises the development stack (Temporal dev server, RabbitMQ node, every component) in the foreground.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { prettyFactory } from 'pino-pretty';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
@@ -77,21 +78,21 @@ function describe(details: object | string, message?: string): string {
   return `${message ?? ''}${fields ? ` (${fields})` : ''}`;
 }
 
-const levelNames: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-const hiddenFields = new Set(['level', 'time', 'pid', 'hostname', 'component', 'msg', 'err']);
+/**
+ * Components log pino JSON; in the terminal pino-pretty makes one readable, coloured line per record (the component's
+ * name is already the line's prefix). Only the supervisor prettifies: run a component alone and it logs JSON.
+ */
+const prettify = prettyFactory({
+  colorize: process.stdout.isTTY === true,
+  ignore: 'pid,hostname,component',
+  translateTime: 'SYS:HH:MM:ss.l',
+  singleLine: true,
+});
 
-/** Components log pino JSON; in the terminal one readable line per record is easier to follow. */
 function formatChildLine(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    if (typeof record.msg !== 'string') return line;
-    const level = levelNames[Number(record.level)] ?? 'INFO';
-    const extra = Object.fromEntries(Object.entries(record).filter(([key]) => !hiddenFields.has(key)));
-    const err = record.err as { stack?: string; message?: string } | undefined;
-    const parts = [level.padEnd(5), record.msg, Object.keys(extra).length > 0 ? JSON.stringify(extra) : ''];
-    const text = parts.filter((part) => part !== '').join(' ');
-    return err ? `${text}\n${err.stack ?? err.message ?? ''}` : text;
+    return prettify(line).trimEnd();
   } catch {
     return line;
   }
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
     { port: config.INVENTORY_PORT, what: 'inventory', variable: 'INVENTORY_PORT' },
     { port: config.NOTIFICATIONS_PORT, what: 'notifications', variable: 'NOTIFICATIONS_PORT' },
     { port: config.ORDER_OUTCOME_PORT, what: 'order-outcome', variable: 'ORDER_OUTCOME_PORT' },
+    { port: config.WORKER_METRICS_PORT, what: 'worker metrics', variable: 'WORKER_METRICS_PORT' },
   ];
   if (runTemporal) {
     claims.push({ port: settings.TEMPORAL_PORT, what: 'Temporal dev server', variable: 'TEMPORAL_PORT, or TEMPORAL_ADDRESS to use a running server' });

@@ -12,11 +12,20 @@ import { createActivities } from '../activities/index.js';
 import { createPaymentGateway } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { listen } from '../platform/http/listen.js';
+import { addExpositionSource } from '../platform/observability/metrics.js';
+import { installTemporalRuntime, scrapeCoreMetrics } from '../platform/observability/temporal-runtime.js';
+import { createWorkerApp } from './http.js';
+import { orderOutcomeSinks } from './order-metrics.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Bundled with the workflows (tests that prebuild a bundle pass these to bundleWorkflowCode too). */
+export const workflowInterceptorModules = [fileURLToPath(new URL('./order-outcome-interceptor.ts', import.meta.url))];
 
 export interface RunningWorker {
   catalog: CatalogReplica;
+  /** Where /health and /metrics answer, e.g. http://127.0.0.1:3500. */
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +38,12 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
   armCrashPoints(config.CRASH_AT);
   const resources = new ResourceStack(log);
   try {
+    // Before any connection: the SDK's logs and metrics are set up by the runtime's installation.
+    const runtime = await installTemporalRuntime(log);
+    const { coreMetricsUrl } = runtime;
+    if (coreMetricsUrl) resources.push('temporal core metrics', addExpositionSource(() => scrapeCoreMetrics(coreMetricsUrl)));
+    const http = await listen(createWorkerApp({ log }), { port: config.WORKER_METRICS_PORT, host: config.HOST, log });
+    resources.push('http server', () => http.close());
     const db = await openDatabase({ component: 'worker', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
     const broker = await connectBroker(config.AMQP_URL, log, 'worker');
@@ -44,7 +59,8 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: orderTaskQueue(config),
-      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
+      sinks: orderOutcomeSinks,
       activities: createActivities({
         catalog: catalog.store,
         payments: createPaymentGateway({ baseUrl: config.PAYMENT_PROVIDER_URL }),
@@ -59,8 +75,8 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       await running;
     });
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
-    log.info({ taskQueue: orderTaskQueue(config) }, 'worker polling');
-    return { catalog, stop: () => resources.stop() };
+    log.info({ taskQueue: orderTaskQueue(config), url: http.url }, 'worker polling');
+    return { catalog, url: http.url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);
     throw error;

@@ -12,6 +12,7 @@ import { productUpdatedEvent } from './handlers.js';
 import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow } from './store.js';
 import type { Journal } from '../../platform/observability/journal.js';
 import { journalRouter } from '../../platform/observability/journal-route.js';
+import { httpMetrics } from '../../platform/http/metrics-middleware.js';
 
 const INT4_MAX = 2_147_483_647;
 const BODY_LIMIT = '100kb';
@@ -40,6 +41,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; journal
   const store = createInventoryStore(db);
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics('inventory'));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {

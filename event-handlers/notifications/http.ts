@@ -8,6 +8,7 @@ import type { Database } from '../../platform/store/database.js';
 import { createNotificationsStore, type NotificationRow } from './store.js';
 import type { Journal } from '../../platform/observability/journal.js';
 import { journalRouter } from '../../platform/observability/journal-route.js';
+import { httpMetrics } from '../../platform/http/metrics-middleware.js';
 
 const notificationsQuery = z.object({ orderId: z.string({ error: 'the orderId query parameter is required' }).min(1).max(200) });
 
@@ -28,6 +29,7 @@ export function createNotificationsApp(options: { db: Database; log: Logger; jou
   const { db, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics('notifications'));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

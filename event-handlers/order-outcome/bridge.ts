@@ -11,13 +11,16 @@ import { crashPoint } from '../../platform/crash-points.js';
  * signal and the ack harmless.
  */
 export function orderOutcomeReactions(client: Client, journal: Journal): Reactions<[context: HandlerContext]> {
-  const signal = async (orderId: string, outcome: InventoryOutcome, { log, attempt }: HandlerContext) => {
+  const signal = async (orderId: string, outcome: InventoryOutcome, context: HandlerContext) => {
+    const { attempt } = context;
+    const workflowId = orderWorkflowId(orderId);
+    const log = context.log.child({ workflowId });
     // Stamped when the signal went out: Temporal records its arrival before the call returns to us.
     const sentAt = new Date();
     const record = (kind: string) =>
       journal.record({ orderId, at: sentAt, kind, name: inventoryOutcomeSignal.name, eventId: outcome.eventId, attempt, detail: { outcome: outcome.outcome } });
     try {
-      await client.workflow.getHandle(orderWorkflowId(orderId)).signal(inventoryOutcomeSignal, outcome);
+      await client.workflow.getHandle(workflowId).signal(inventoryOutcomeSignal, outcome);
       log.info({ orderId, outcome: outcome.outcome }, 'inventory outcome signalled');
       await record('signal-sent');
       // Signalled, not yet acked: redelivery signals again and the workflow ignores the duplicate.

@@ -4,10 +4,12 @@ import { errorMiddleware, unknownRoute } from '../../platform/http/error-middlew
 import type { Logger } from '../../platform/logger.js';
 import type { Journal } from '../../platform/observability/journal.js';
 import { journalRouter } from '../../platform/observability/journal-route.js';
+import { httpMetrics } from '../../platform/http/metrics-middleware.js';
 
 export function createOrderOutcomeApp(options: { log: Logger; journal: Journal }) {
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics('order-outcome'));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });

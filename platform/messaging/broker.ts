@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 
 export interface Broker {
   readonly connection: AmqpConnectionManager;
+  /** The component's name the connection was opened with (shown in the management UI, used as a metrics label). */
+  readonly name: string;
   /** A confirm channel whose setup runs again on every reconnect. */
   createChannel(name: string, setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper;
   isConnected(): boolean;
@@ -25,6 +27,7 @@ export async function connectBroker(url: string, log: Logger, name: string): Pro
 
   return {
     connection,
+    name,
     createChannel(channelName, setup) {
       const channel = connection.createChannel({ name: channelName, confirm: true, setup });
       channel.on('error', (err, info) => log.error({ err, channel: info?.name }, 'channel setup failed'));

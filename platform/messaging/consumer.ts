@@ -9,6 +9,7 @@ import { PoisonMessageError } from './errors.js';
 import type { EventHandler } from './event-handler.js';
 import { declareConsumerQueue, declareEventsExchange } from './topology.js';
 import { BrokerHeader, deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
+import { recordSettlement, watchQueueDepth } from './consumer-metrics.js';
 
 /** How one delivery ended; observers (the component's journal, its metrics) are told after it is settled. */
 export interface Settlement {
@@ -93,6 +94,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   };
 
   const observe = async (settlement: Settlement) => {
+    recordSettlement(settlement);
     for (const observer of options.observers ?? []) {
       try {
         await observer(settlement);
@@ -136,7 +138,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       await settled('dead-lettered', { reason });
       return;
     }
-    const eventLog = event.orderId === undefined ? messageLog : messageLog.child({ orderId: event.orderId });
+    const eventLog = messageLog.child(event.orderId === undefined ? { eventId: event.eventId } : { eventId: event.eventId, orderId: event.orderId });
     try {
       const outcome = await options.handler(event, {
         attempt,
@@ -220,10 +222,13 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     log.error({ err: error, queue: options.queue }, 'could not start consuming');
   });
 
+  const unwatchDepth = watchQueueDepth(channel, options.queue, () => broker.isConnected());
+
   return {
     ready: () => channel.waitForConnect(),
     async stop() {
       stopping = true;
+      unwatchDepth();
       await channel.cancelAll();
       await Promise.allSettled([...inFlight]);
       await channel.close();

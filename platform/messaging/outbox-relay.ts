@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Database } from '../store/database.js';
 import type { EventPublisher } from './publisher.js';
 import { startBatchLoop, type BatchLoop } from '../batch-loop.js';
+import { outboxBacklog, outboxOldestAge } from '../observability/metrics.js';
 
 /** `wake()` publishes now instead of at the next poll (called after a transaction that wrote to the outbox). */
 export type OutboxRelay = BatchLoop;
@@ -15,6 +16,8 @@ export interface OutboxRelayOptions {
   log: Logger;
   pollIntervalMs: number;
   batchSize?: number;
+  /** The `component` label of the outbox gauges. @default the schema */
+  component?: string;
 }
 
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -35,10 +38,36 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return rows.length;
     });
 
-  return startBatchLoop({
+  const loop = startBatchLoop({
     runBatch: async () => (await relayBatch()) === batchSize,
     intervalMs: pollIntervalMs,
     log,
     failureMessage: 'outbox relay failed; will retry',
   });
+  const unwatch = watchOutbox(db, schema, options.component ?? schema);
+  return {
+    ...loop,
+    async stop() {
+      unwatch();
+      await loop.stop();
+    },
+  };
+}
+
+/** Backlog and age of the oldest unpublished row, read at scrape time (one index-backed query per scrape, not per publish). */
+function watchOutbox(db: Database, schema: string, component: string): () => void {
+  const read = async () => {
+    const { rows } = await db.query<{ backlog: string | number; oldest_age: string | number | null }>(
+      `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at)) AS oldest_age FROM ${schema}.outbox WHERE published_at IS NULL`,
+    );
+    return { backlog: Number(rows[0]?.backlog ?? 0), oldestAge: Number(rows[0]?.oldest_age ?? 0) };
+  };
+  // The registry collects gauges concurrently: both share the one query in flight.
+  let pending: Promise<{ backlog: number; oldestAge: number }> | undefined;
+  const once = () => (pending ??= read().finally(() => (pending = undefined)));
+  const removers = [
+    outboxBacklog.add(async () => [{ labels: { component }, value: (await once()).backlog }]),
+    outboxOldestAge.add(async () => [{ labels: { component }, value: (await once()).oldestAge }]),
+  ];
+  return () => removers.forEach((remove) => remove());
 }

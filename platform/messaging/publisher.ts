@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { declareEventsExchange } from './topology.js';
 import { MessageHeader } from './wire-names.js';
+import { eventsPublished } from '../observability/metrics.js';
 
 export interface EventPublisher {
   publish(event: IntegrationEvent): Promise<void>;
@@ -16,6 +17,8 @@ export interface EventPublisher {
 export interface PublisherOptions {
   exchange: string;
   confirmTimeoutMs: number;
+  /** The `component` label of the published-events counter. @default the broker connection's name */
+  component?: string;
 }
 
 /** The publisher settings every component takes from its configuration. */
@@ -41,6 +44,7 @@ export function toMessage(event: IntegrationEvent) {
 }
 
 export function createEventPublisher(broker: Broker, log: Logger, options: PublisherOptions): EventPublisher {
+  const component = options.component ?? broker.name;
   const channel: ChannelWrapper = broker.createChannel('publisher', async (ch) => {
     await declareEventsExchange(ch, options.exchange);
     // With the alternate exchange in place nothing should come back; if it does, it is reported, never lost silently.
@@ -52,6 +56,7 @@ export function createEventPublisher(broker: Broker, log: Logger, options: Publi
     async publish(event) {
       const { content, options: properties } = toMessage(event);
       await channel.publish(options.exchange, event.type, content, { ...properties, timeout: options.confirmTimeoutMs });
+      eventsPublished.inc({ component, type: event.type });
     },
     close: () => channel.close(),
   };

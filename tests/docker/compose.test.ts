@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configVariables, loadConfig } from '../../platform/config.js';
 import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
+import { MetricName } from '../../platform/observability/metrics.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -294,5 +295,54 @@ describe('Dockerfile', () => {
   it('leaves dependencies and local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
     for (const entry of ['node_modules', '.data', '.cache', '.git']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('monitoring in docker-compose.yml', () => {
+  interface ScrapeConfig {
+    job_name: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type?: string; port: number }[];
+  }
+  const prometheus = parse(read('docker/prometheus/prometheus.yml')) as { scrape_configs: ScrapeConfig[] };
+  const targets = prometheus.scrape_configs.flatMap((job) => [
+    ...(job.static_configs ?? []).flatMap((config) => config.targets),
+    ...(job.dns_sd_configs ?? []).flatMap((config) => config.names.map((name) => `${name}:${config.port}`)),
+  ]);
+  /** The port each component's HTTP server listens on in the compose stack (its setting there, or the default). */
+  const listenPort = (name: string): number => {
+    const config = loadConfig(environmentOf(name));
+    return { api: config.PORT, 'payment-provider': config.PAYMENT_PROVIDER_PORT, inventory: config.INVENTORY_PORT, notifications: config.NOTIFICATIONS_PORT,
+      'order-outcome': config.ORDER_OUTCOME_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
+  };
+
+  it('has Prometheus scrape every component at the port it listens on (the worker through DNS, so every replica is found)', () => {
+    expect(service('prometheus').volumes).toContain('./docker/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(targets.sort()).toEqual(appServices.map((name) => `${name}:${listenPort(name)}`).sort());
+    expect(prometheus.scrape_configs.find((job) => job.dns_sd_configs)?.dns_sd_configs?.[0]?.names).toEqual(['worker']);
+  });
+
+  it('provisions Grafana from the repository: the Prometheus data source and the dashboards folder', () => {
+    const volumes = service('grafana').volumes as string[];
+    expect(volumes).toContain('./docker/grafana/provisioning:/etc/grafana/provisioning:ro');
+    expect(volumes).toContain('./docker/grafana/dashboards:/var/lib/grafana/dashboards:ro');
+    const datasources = parse(read('docker/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; url: string }[] };
+    expect(datasources.datasources).toEqual([expect.objectContaining({ uid: 'ensemble-prometheus', url: 'http://prometheus:9090' })]);
+    const providers = parse(read('docker/grafana/provisioning/dashboards/ensemble.yml')) as { providers: { options: { path: string } }[] };
+    expect(providers.providers[0]?.options.path).toBe('/var/lib/grafana/dashboards');
+  });
+
+  it('has a dashboard for orders by outcome, end-to-end latency, consumer lag and dead letters, using only metrics the code registers', () => {
+    const dashboard = JSON.parse(read('docker/grafana/dashboards/ensemble-overview.json')) as {
+      panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    const used = new Set(exprs.flatMap((expr) => [...expr.matchAll(/\bensemble_\w+/g)].map(([name]) => name.replace(/_(bucket|count|sum)$/, ''))));
+    const registered = new Set<string>(Object.values(MetricName));
+    expect([...used].filter((name) => !registered.has(name))).toEqual([]);
+    for (const needed of [MetricName.ordersCompleted, MetricName.orderDuration, MetricName.consumerQueueDepth, MetricName.eventsDeadLettered, MetricName.httpRequestDuration]) {
+      expect(used, `the dashboard shows ${needed}`).toContain(needed);
+    }
+    for (const panel of dashboard.panels) expect(panel.datasource.uid, panel.title).toBe('ensemble-prometheus');
   });
 });

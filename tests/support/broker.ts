@@ -23,6 +23,7 @@ export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: s
     INVENTORY_PORT: '0',
     NOTIFICATIONS_PORT: '0',
     ORDER_OUTCOME_PORT: '0',
+    WORKER_METRICS_PORT: '0',
     ...overrides,
   });
 }

@@ -21,6 +21,8 @@ export interface Stack {
   inventory: string;
   notifications: string;
   orderOutcome: string;
+  /** The worker's /health and /metrics. */
+  worker: string;
   /** Stops one component (to simulate it being down); `start` brings it back with the same configuration. */
   stop(component: ComponentName): Promise<void>;
   start(component: ComponentName): Promise<void>;
@@ -81,6 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inventory: urls.inventory!,
     notifications: urls.notifications!,
     orderOutcome: urls['order-outcome']!,
+    worker: urls.worker!,
     async stop(component) {
       await running.get(component)?.stop();
       running.delete(component);

@@ -104,6 +104,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     NOTIFICATIONS_URL: `http://127.0.0.1:${ports.notifications}`,
     ORDER_OUTCOME_PORT: String(ports.orderOutcome),
     ORDER_OUTCOME_URL: `http://127.0.0.1:${ports.orderOutcome}`,
+    // Nobody calls the worker's metrics server here; each worker takes a free port.
+    WORKER_METRICS_PORT: '0',
     INVENTORY_TIMEOUT: '2m',
     CONSUMER_RETRY_DELAYS_MS: '200,500,1000',
     OUTBOX_POLL_INTERVAL: '200ms',
