@@ -205,6 +205,7 @@ describe('GET /openapi.json', () => {
     ['post', '/orders'],
     ['get', '/orders'],
     ['get', '/orders/{orderId}'],
+    ['get', '/orders/{orderId}/timeline'],
     ['post', '/orders/{orderId}/cancel'],
     ['get', '/products'],
     ['get', '/products/{sku}'],
