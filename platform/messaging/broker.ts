@@ -4,6 +4,8 @@ import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from '../logger.js';
 
 export interface Broker {
+  /** Who is connected (the component's name): names the connection, and the component in its messaging spans. */
+  readonly name: string;
   readonly connection: AmqpConnectionManager;
   /** A confirm channel whose setup runs again on every reconnect. */
   createChannel(name: string, setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper;
@@ -24,6 +26,7 @@ export async function connectBroker(url: string, log: Logger, name: string): Pro
   connection.on('unblocked', () => log.info('RabbitMQ unblocked publishing'));
 
   return {
+    name,
     connection,
     createChannel(channelName, setup) {
       const channel = connection.createChannel({ name: channelName, confirm: true, setup });
