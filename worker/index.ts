@@ -1,6 +1,14 @@
 // The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type OpenTelemetryWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { ResourceStack } from '../platform/lifecycle.js';
@@ -12,8 +20,39 @@ import { createActivities } from '../activities/index.js';
 import { createPaymentGateway } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { activeTracing, COMPONENT_ATTRIBUTE, componentTracer } from '../platform/observability/tracing.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Bundled with the workflows (by the worker, the tests and the replayer alike, so histories replay with them). */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
+
+const WORKER_COMPONENT = 'worker';
+
+/** Activity spans continue the workflow's trace from the activity's headers; log lines carry the trace id. */
+const activityTracing: NonNullable<WorkerOptions['interceptors']>['activity'] = [
+  (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: componentTracer(WORKER_COMPONENT) }),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  }),
+];
+
+/**
+ * Workflow spans are made in the sandbox and handed out through this sink (never during replay) to the process's
+ * span processors, marked as the worker's. Without tracing started they are dropped.
+ */
+export function workflowSpanSinks(): InjectedSinks<{ exporter: OpenTelemetryWorkflowExporter }> {
+  const tracing = activeTracing();
+  const toWorker: SpanProcessor = {
+    onStart: () => undefined,
+    onEnd(span: ReadableSpan) {
+      (span.attributes as Record<string, unknown>)[COMPONENT_ATTRIBUTE] = WORKER_COMPONENT;
+      tracing?.spanProcessor.onEnd(span);
+    },
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
+  };
+  return { exporter: makeWorkflowExporter(toWorker, tracing?.resource ?? Resource.empty()) };
+}
 
 export interface RunningWorker {
   catalog: CatalogReplica;
@@ -45,6 +84,9 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: orderTaskQueue(config),
       ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+      // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (tests/support/workflow-harness.ts).
+      interceptors: { activity: activityTracing, ...(overrides.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
+      sinks: workflowSpanSinks(),
       activities: createActivities({
         catalog: catalog.store,
         payments: createPaymentGateway({ baseUrl: config.PAYMENT_PROVIDER_URL }),

@@ -7,6 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from '../support/histories.js';
 import { workflowBundle } from '../support/workflow-harness.js';
+import { workflowInterceptorModules } from '../../worker/index.js';
 
 const terminalPaths = ['confirmed', 'rejected', 'payment-declined', 'cancelled-out-of-stock', 'cancelled-inventory-timeout', 'cancelled-customer-request'];
 const committed = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
@@ -18,6 +19,7 @@ describe('workflow replay', () => {
     expect(committed.sort()).toEqual([...terminalPaths].sort());
   });
 
+  // The bundle carries the OpenTelemetry workflow interceptors, as the worker's does: tracing must not change what replays.
   it.each(terminalPaths)('replays the %s history without a determinism error', async (name) => {
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(name), name)).resolves.toBeUndefined();
   });
@@ -25,6 +27,7 @@ describe('workflow replay', () => {
   it('catches a non-deterministic change to the workflow', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./nondeterministic-change/index.ts', import.meta.url)),
+      workflowInterceptorModules,
     });
     await expect(Worker.runReplayHistory({ workflowBundle: changed }, load('confirmed'), 'confirmed')).rejects.toBeInstanceOf(DeterminismViolationError);
   });

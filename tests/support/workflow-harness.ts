@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities, PublishEventInput } from '../../activities/index.js';
 import { orderSearchAttributes } from '../../platform/temporal/search-attributes.js';
-import { workflowsPath } from '../../worker/index.js';
+import { workflowInterceptorModules, workflowsPath } from '../../worker/index.js';
 import { createOrderGateway } from '../../api/orders/temporal-gateway.js';
 import { OrderFailureType, orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
@@ -20,8 +20,8 @@ export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironme
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds; every worker in a test file shares one bundle. */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+/** Bundling takes seconds; every worker in a test file shares one bundle. It has the worker's tracing interceptors, as production does. */
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger }));
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
