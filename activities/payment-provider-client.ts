@@ -1,6 +1,7 @@
 // Typed HTTP client for the payment provider; the payment activities wrap it and decide what is retryable.
 import { z } from 'zod';
 import { ErrorBodySchema } from '../platform/http/errors.js';
+import { tracedFetch } from '../platform/http/tracing.js';
 
 export interface PaymentGatewayOptions {
   /** The provider's base URL, e.g. config.PAYMENT_PROVIDER_URL. */
@@ -103,7 +104,11 @@ export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGat
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   /** Sends one request and returns the parsed JSON of a 2xx answer; every other outcome becomes a typed error. */
-  async function call(method: 'GET' | 'POST', path: string, init: { body?: unknown; idempotencyKey?: string } = {}): Promise<unknown> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: unknown; idempotencyKey?: string; /** The path without ids, naming the trace span. */ route?: string } = {},
+  ): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
@@ -112,7 +117,7 @@ export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGat
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${baseUrl}${path}`, {
+      response = await tracedFetch('worker', init.route ?? path, `${baseUrl}${path}`, {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -165,7 +170,7 @@ export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGat
 
   const operation = (action: 'capture' | 'void') => async (input: AuthorizationOperationInput) => {
     const path = `/v1/authorizations/${encodeURIComponent(input.authorizationId)}/${action}`;
-    const body = await call('POST', path, { idempotencyKey: input.idempotencyKey });
+    const body = await call('POST', path, { idempotencyKey: input.idempotencyKey, route: `/v1/authorizations/:id/${action}` });
     expectShape(authorizationSchema, body, `POST ${path}`);
   };
 
@@ -181,7 +186,7 @@ export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGat
     voidAuthorization: operation('void'),
     async findByOrder(orderId) {
       const path = `/v1/authorizations?orderId=${encodeURIComponent(orderId)}`;
-      const body = await call('GET', path);
+      const body = await call('GET', path, { route: '/v1/authorizations' });
       return expectShape(z.object({ authorizations: z.array(authorizationSchema) }), body, `GET ${path}`).authorizations;
     },
   };

@@ -5,6 +5,7 @@ import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
+import { tracingMiddleware } from '../platform/http/tracing.js';
 import { registerDeadLetterPaths } from './admin/openapi.js';
 import { createDeadLetterRouter } from './admin/dead-letter-routes.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(tracingMiddleware('api'));
   app.use(httpMetrics('api'));
   app.use(requestLogger(log));
   app.use(express.json({ limit: limits.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -39,7 +39,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     const replica = await startCatalogReplica({ host: API_COMPONENT, config, log, db, broker, publisher });
     resources.push('catalog replica', () => replica.stop());
 
-    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: API_COMPONENT });
     resources.push('temporal connection', () => temporal.connection.close());
     // Orders are started with CustomerId and listed by the order attributes; the worker registers them too, whoever is first.
     await ensureSearchAttributes(temporal).catch((error: unknown) =>

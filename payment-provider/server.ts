@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
+import { tracingMiddleware } from '../platform/http/tracing.js';
 import { HttpError, MalformedJsonError, ValidationFailedError } from '../platform/http/errors.js';
 import { listen } from '../platform/http/listen.js';
 import { parseRequest } from '../platform/http/validation.js';
@@ -78,6 +79,7 @@ const send = (res: Response, answer: ProviderResponse) => res.status(answer.stat
 function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
   const app = express();
   app.disable('x-powered-by');
+  app.use(tracingMiddleware('payment-provider'));
   app.use(httpMetrics('payment-provider'));
   app.use(express.json({ limit: BODY_LIMIT }));
 

@@ -64,6 +64,8 @@ const environment = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL').optional(),
   NOTIFICATIONS_FROM: z.string().min(3).default('orders@ensemble.local'),
   SEED_DEMO_CATALOG: z.stringbool().default(true),
+  /** Base URL of an OTLP/HTTP trace collector (Jaeger: http://jaeger:4318). Unset: spans are made and propagated, not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   /** Fault testing only: comma-separated crash points (platform/crash-points.ts) at which the process kills itself. */
   CRASH_AT: z.string().transform((raw) => raw.split(',').map((point) => point.trim()).filter(Boolean)).pipe(z.array(z.enum(crashPoints))).prefault(''),
 });

@@ -17,10 +17,14 @@ import { addExpositionSource } from '../platform/observability/metrics.js';
 import { installTemporalRuntime, scrapeCoreMetrics } from '../platform/observability/temporal-runtime.js';
 import { createWorkerApp } from './http.js';
 import { orderOutcomeSinks } from './order-metrics.js';
+import { activityTracing, workflowSpanSinks } from './tracing.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Bundled with the workflows (tests that prebuild a bundle pass these to bundleWorkflowCode too). */
-export const workflowInterceptorModules = [fileURLToPath(new URL('./order-outcome-interceptor.ts', import.meta.url))];
+/** Bundled with the workflows (by the worker, the tests and the replayer alike, so histories replay with them). */
+export const workflowInterceptorModules = [
+  fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url)),
+  fileURLToPath(new URL('./order-outcome-interceptor.ts', import.meta.url)),
+];
 
 export interface RunningWorker {
   catalog: CatalogReplica;
@@ -59,8 +63,10 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: orderTaskQueue(config),
-      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
-      sinks: orderOutcomeSinks,
+      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+      // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (tests/support/workflow-harness.ts).
+      interceptors: { activity: activityTracing, ...(overrides.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
+      sinks: { ...orderOutcomeSinks, ...workflowSpanSinks() },
       activities: createActivities({
         catalog: catalog.store,
         payments: createPaymentGateway({ baseUrl: config.PAYMENT_PROVIDER_URL }),

@@ -1,5 +1,6 @@
 // Calls from the API to the owner services (inventory, notifications): bounded in time, and any failure on their side is a 503 for our caller.
 import { ServiceUnavailableError } from '../../platform/http/errors.js';
+import { tracedFetch } from '../../platform/http/tracing.js';
 import type { Logger } from '../../platform/logger.js';
 
 export type UpstreamAnswer = { status: number; body: unknown };
@@ -11,7 +12,7 @@ export function createUpstreamCaller(log: Logger, timeoutMs: number): CallUpstre
   return async (service, url, init = {}) => {
     let response: Response;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      response = await tracedFetch('api', service, url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       log.warn({ err: error, service, url }, 'upstream call failed');
       throw new ServiceUnavailableError(`${service} is not reachable; retry later`);

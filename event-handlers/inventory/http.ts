@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errorMiddleware, unknownRoute } from '../../platform/http/error-middleware.js';
+import { tracingMiddleware } from '../../platform/http/tracing.js';
 import { NotFoundError } from '../../platform/http/errors.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
@@ -41,6 +42,7 @@ export function createInventoryApp(options: { db: Database; log: Logger; journal
   const store = createInventoryStore(db);
   const app = express();
   app.disable('x-powered-by');
+  app.use(tracingMiddleware('inventory'));
   app.use(httpMetrics('inventory'));
   app.use(express.json({ limit: BODY_LIMIT }));
 

@@ -2,6 +2,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { errorMiddleware, unknownRoute } from '../../platform/http/error-middleware.js';
+import { tracingMiddleware } from '../../platform/http/tracing.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Database } from '../../platform/store/database.js';
@@ -29,6 +30,7 @@ export function createNotificationsApp(options: { db: Database; log: Logger; jou
   const { db, log } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(tracingMiddleware('notifications'));
   app.use(httpMetrics('notifications'));
 
   app.get('/health', (_req, res) => {

@@ -33,7 +33,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
     await migrate(db, ORDER_OUTCOME_SCHEMA, [journalMigration]);
     const journal = createJournal({ db, schema: ORDER_OUTCOME_SCHEMA, source: ORDER_OUTCOME_COMPONENT, log });
 
-    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: ORDER_OUTCOME_COMPONENT });
     resources.push('temporal connection', () => client.connection.close());
     const broker = await connectBroker(config.AMQP_URL, log, ORDER_OUTCOME_COMPONENT);
     resources.push('broker', () => broker.close());

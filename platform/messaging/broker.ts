@@ -4,9 +4,9 @@ import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from '../logger.js';
 
 export interface Broker {
-  readonly connection: AmqpConnectionManager;
-  /** The component's name the connection was opened with (shown in the management UI, used as a metrics label). */
+  /** Who is connected (the component's name): names the connection in the management UI, the component in its spans and metrics. */
   readonly name: string;
+  readonly connection: AmqpConnectionManager;
   /** A confirm channel whose setup runs again on every reconnect. */
   createChannel(name: string, setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper;
   isConnected(): boolean;
@@ -26,8 +26,8 @@ export async function connectBroker(url: string, log: Logger, name: string): Pro
   connection.on('unblocked', () => log.info('RabbitMQ unblocked publishing'));
 
   return {
-    connection,
     name,
+    connection,
     createChannel(channelName, setup) {
       const channel = connection.createChannel({ name: channelName, confirm: true, setup });
       channel.on('error', (err, info) => log.error({ err, channel: info?.name }, 'channel setup failed'));

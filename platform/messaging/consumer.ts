@@ -1,4 +1,5 @@
 // Consumes a component's queue: validated events, bounded prefetch, manual acks, retries with backoff, then the dead-letter queue.
+import type { Span } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConsumeMessage } from 'amqplib';
 import { InvalidEventError, parseEvent, type EventType, type IntegrationEvent } from '../events/catalog.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import { PoisonMessageError } from './errors.js';
 import type { EventHandler } from './event-handler.js';
+import { componentTracer, extractTraceContext, inSpan, markFailed, MessagingAttribute, SpanKind } from '../observability/tracing.js';
 import { declareConsumerQueue, declareEventsExchange } from './topology.js';
 import { BrokerHeader, deadLetterQueueName, MessageHeader, retryQueueName } from './wire-names.js';
 import { recordSettlement, watchQueueDepth } from './consumer-metrics.js';
@@ -104,6 +106,13 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     }
   };
 
+  const tracer = componentTracer(broker.name);
+
+  /**
+   * Handles one delivery inside a CONSUMER span whose parent is the publisher's span (the trace context in the
+   * headers, which retries and dead-letter copies keep): the handler, its emitted events and the observers all join
+   * the trace of the order that caused the message.
+   */
   const settle = async (message: ConsumeMessage) => {
     const started = performance.now();
     const headers = propertiesOf(message).headers;
@@ -115,9 +124,26 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
     const routedAs = headers?.[MessageHeader.routingKey];
     const type = typeof routedAs === 'string' ? routedAs : message.fields.routingKey;
     const messageId = propertiesOf(message).messageId;
-    const replayedAt = headers?.[MessageHeader.replayedAt];
-    const settled = (outcome: Settlement['outcome'], details: { event?: IntegrationEvent; reason?: string }) =>
-      observe({
+    const attributes = {
+      [MessagingAttribute.system]: 'rabbitmq',
+      [MessagingAttribute.destination]: options.queue,
+      [MessagingAttribute.operation]: 'process',
+      [MessagingAttribute.attempt]: attempt,
+      ...(messageId === undefined ? {} : { [MessagingAttribute.messageId]: messageId }),
+    };
+    await inSpan(tracer, `${type} process`, { kind: SpanKind.CONSUMER, parent: extractTraceContext(headers), attributes }, (span) =>
+      settleInSpan(message, { started, attempt, redelivered, type, messageId, replayedAt: headers?.[MessageHeader.replayedAt], span }),
+    );
+  };
+
+  const settleInSpan = async (
+    message: ConsumeMessage,
+    delivery: { started: number; attempt: number; redelivered: boolean; type: string; messageId?: string; replayedAt: unknown; span: Span },
+  ) => {
+    const { started, attempt, redelivered, type, messageId, replayedAt, span } = delivery;
+    const settled = (outcome: Settlement['outcome'], details: { event?: IntegrationEvent; reason?: string }) => {
+      span.setAttribute('ensemble.outcome', outcome);
+      return observe({
         queue: options.queue,
         type,
         messageId,
@@ -128,16 +154,19 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
         ...(typeof replayedAt === 'string' ? { replayedAt } : {}),
         durationMs: performance.now() - started,
       });
+    };
     const messageLog = log.child({ messageId, type, attempt });
     let event: IntegrationEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
     } catch (error) {
       const reason = error instanceof InvalidEventError ? error.message : `unreadable message: ${String(error)}`;
+      markFailed(span, error);
       await deadLetter(message, reason, attempt, messageLog);
       await settled('dead-lettered', { reason });
       return;
     }
+    if (event.orderId !== undefined) span.setAttribute(MessagingAttribute.orderId, event.orderId);
     const eventLog = messageLog.child(event.orderId === undefined ? { eventId: event.eventId } : { eventId: event.eventId, orderId: event.orderId });
     try {
       const outcome = await options.handler(event, {
@@ -150,6 +179,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       await settled(outcome ?? 'handled', { event });
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      markFailed(span, error);
       if (error instanceof PoisonMessageError || attempt >= options.maxAttempts) {
         await deadLetter(message, reason, attempt, eventLog);
         await settled('dead-lettered', { event, reason });

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
 import { consumptionEntry, journalMigration, type Journal } from '../observability/journal.js';
 import type { IntegrationEvent } from '../events/catalog.js';
+import { injectTraceContext, type TraceCarrier } from '../observability/tracing.js';
 import type { EventHandler, HandlerContext } from './event-handler.js';
 
 /** The migration every event-handling component includes first. */
@@ -51,12 +52,15 @@ export const outboxOrderAndTraceMigration: Migration = {
 /** The migrations every event-handling component applies before its own: inbox, outbox and its journal. */
 export const eventHandlingMigrations: Migration[] = [inboxOutboxMigration, outboxOrderAndTraceMigration, journalMigration];
 
-/** Queues an event for the relay; the same eventId twice is stored once. */
-export async function addToOutbox(tx: Queryable, schema: string, event: IntegrationEvent, traceContext?: Record<string, string>): Promise<void> {
+/**
+ * Queues an event for the relay; the same eventId twice is stored once. The row keeps `traceContext` (by default the
+ * active one, e.g. the consumer span of the event being handled) so the relay's publish continues that trace.
+ */
+export async function addToOutbox(tx: Queryable, schema: string, event: IntegrationEvent, traceContext: TraceCarrier = injectTraceContext()): Promise<void> {
   await tx.query(
     `INSERT INTO ${schema}.outbox (event_id, event_type, payload, order_id, trace_context) VALUES ($1, $2, $3, $4, $5::jsonb)
      ON CONFLICT (event_id) DO NOTHING`,
-    [event.eventId, event.type, JSON.stringify(event), event.orderId ?? null, traceContext === undefined ? null : JSON.stringify(traceContext)],
+    [event.eventId, event.type, JSON.stringify(event), event.orderId ?? null, Object.keys(traceContext).length === 0 ? null : JSON.stringify(traceContext)],
   );
 }
 

@@ -1,5 +1,7 @@
 // Relays a component's outbox to the broker with publisher confirms; rows are marked published only after the confirm.
+import { context } from '@opentelemetry/api';
 import type { IntegrationEvent } from '../events/catalog.js';
+import { extractTraceContext, type TraceCarrier } from '../observability/tracing.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/database.js';
 import type { EventPublisher } from './publisher.js';
@@ -26,13 +28,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   // SKIP LOCKED lets several instances relay one outbox without publishing a row twice at the same time.
   const relayBatch = async (): Promise<number> =>
     db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ id: number; payload: IntegrationEvent | string }>(
-        `SELECT id, payload FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      const { rows } = await tx.query<{ id: number; payload: IntegrationEvent | string; trace_context: TraceCarrier | string | null }>(
+        `SELECT id, payload, trace_context FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
       for (const row of rows) {
         const event = typeof row.payload === 'string' ? (JSON.parse(row.payload) as IntegrationEvent) : row.payload;
-        await publisher.publish(event);
+        // The publish span's parent is the context the row was written in (the handler's span), not whatever woke the
+        // relay: the relayed event stays in the trace of the order that caused it, however much later it goes out.
+        const traceContext = typeof row.trace_context === 'string' ? (JSON.parse(row.trace_context) as TraceCarrier) : row.trace_context;
+        await context.with(extractTraceContext(traceContext), () => publisher.publish(event));
         await tx.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE id = $1`, [row.id]);
       }
       return rows.length;

@@ -4,6 +4,7 @@ import type { Queryable } from '../store/database.js';
 import type { Migration } from '../store/migrations.js';
 import type { IntegrationEvent } from '../events/catalog.js';
 import type { Settlement, SettlementObserver } from '../messaging/consumer.js';
+import { currentTraceId } from './tracing.js';
 
 /**
  * The journal table, and the outbox's order id and trace context (so the timeline can say when each emitted event
@@ -87,7 +88,8 @@ export function createJournal(options: { db: Queryable; schema: string; source: 
         entry.name,
         entry.detail === undefined ? null : JSON.stringify(entry.detail),
         entry.eventId ?? null,
-        entry.traceId ?? null,
+        // Unless told otherwise, the entry belongs to the trace it was recorded in (the consumer's span, the signal's).
+        entry.traceId ?? currentTraceId() ?? null,
         entry.attempt ?? null,
       ],
     );

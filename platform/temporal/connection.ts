@@ -1,7 +1,9 @@
 // Connects to the Temporal server and makes sure the order search attributes exist in the namespace.
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 // @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
 import proto from '@temporalio/proto';
+import { componentTracer } from '../observability/tracing.js';
 import { searchAttributeDefinitions } from './search-attributes.js';
 
 const { temporal } = proto;
@@ -9,11 +11,21 @@ const { temporal } = proto;
 export interface TemporalSettings {
   address: string;
   namespace: string;
+  /**
+   * The component using the client, named in its trace spans.
+   * @default 'temporal-client'
+   */
+  component?: string;
 }
 
+/**
+ * A client whose workflow calls (update-with-start, signal, query, cancel…) each run in a span and carry the active
+ * trace context in their Temporal headers, where the worker's workflow interceptors continue the trace.
+ */
 export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect({ address: settings.address });
-  return new Client({ connection, namespace: settings.namespace });
+  const tracing = new OpenTelemetryWorkflowClientInterceptor({ tracer: componentTracer(settings.component ?? 'temporal-client') });
+  return new Client({ connection, namespace: settings.namespace, interceptors: { workflow: [tracing] } });
 }
 
 const indexedValueType = {

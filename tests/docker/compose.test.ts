@@ -255,6 +255,16 @@ describe('docker-compose.yml', () => {
     for (const { name, type } of searchAttributeDefinitions) expect(script).toContain(`ensure_search_attribute ${name} ${type}`);
   });
 
+  it('sends every component\'s traces to the Jaeger service over OTLP/HTTP, with its UI published', () => {
+    const jaeger = service('jaeger');
+    expect(jaeger.image).toMatch(/^jaegertracing\/(jaeger|all-in-one):/);
+    expect(jaeger.ports).toContain('16686:16686');
+    for (const name of appServices) {
+      const endpoint = new URL(environmentOf(name).OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://unset');
+      expect([endpoint.hostname, endpoint.port], `${name} OTEL_EXPORTER_OTLP_ENDPOINT`).toEqual(['jaeger', '4318']);
+    }
+  });
+
   it('lets the worker scale: no fixed container name or published port', () => {
     expect(service('worker').container_name).toBeUndefined();
     expect(service('worker').ports).toBeUndefined();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createEvent } from '../../platform/events/catalog.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
-import { addToOutbox, claimInbox, eventHandlingMigrations, inboxOutboxMigration } from '../../platform/messaging/inbox-outbox.js';
+import { addToOutbox, claimInbox, eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
 import type { Database } from '../../platform/store/database.js';
@@ -31,10 +31,10 @@ describe.each(storeBackends())('store on $name', (backend) => {
   afterAll(async () => release());
 
   it('applies migrations once, however often it starts, concurrently too', async () => {
-    const migrations = [inboxOutboxMigration, { id: '001_things', sql: 'CREATE TABLE {schema}.things (id int PRIMARY KEY, amount bigint NOT NULL)' }];
+    const migrations = [...eventHandlingMigrations, { id: '001_things', sql: 'CREATE TABLE {schema}.things (id int PRIMARY KEY, amount bigint NOT NULL)' }];
     await Promise.all([migrate(db, schema, migrations), migrate(db, schema, migrations)]);
     const { rows } = await db.query<{ id: string }>(`SELECT id FROM ${schema}.schema_migrations ORDER BY id`);
-    expect(rows.map((row) => row.id)).toEqual(['000_inbox_outbox', '001_things']);
+    expect(rows.map((row) => row.id)).toEqual(['000_inbox_outbox', '000_journal', '000_outbox_order_and_trace', '001_things']);
   });
 
   it('commits a transaction that resolves and rolls back one that throws', async () => {

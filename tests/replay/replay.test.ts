@@ -7,6 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { CURRENT_HISTORIES, HISTORIES_DIR } from '../support/histories.js';
 import { workflowBundle } from '../support/workflow-harness.js';
+import { workflowInterceptorModules } from '../../worker/index.js';
 
 const terminalPaths = ['confirmed', 'rejected', 'payment-declined', 'cancelled-out-of-stock', 'cancelled-inventory-timeout', 'cancelled-customer-request'];
 /** Paths a workflow version added, recorded by today's code. */
@@ -32,6 +33,7 @@ describe('workflow replay', () => {
     expect(historiesOf('before-inventory-watchdog').sort()).toEqual([...terminalPaths].sort());
   });
 
+  // The bundle carries the OpenTelemetry workflow interceptors, as the worker's does: tracing must not change what replays.
   it.each(all)('replays $version/$name without a determinism error', async ({ version, name }) => {
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(version, name), name)).resolves.toBeUndefined();
   });
@@ -39,6 +41,7 @@ describe('workflow replay', () => {
   it('catches a non-deterministic change to the workflow', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./nondeterministic-change/index.ts', import.meta.url)),
+      workflowInterceptorModules,
     });
     await expect(
       Worker.runReplayHistory({ workflowBundle: changed }, load('before-inventory-watchdog', 'confirmed'), 'confirmed'),

@@ -20,7 +20,7 @@ export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironme
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds; every worker in a test file shares one bundle. */
+/** Bundling takes seconds; every worker in a test file shares one bundle. It has the worker's tracing interceptors, as production does. */
 export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger }));
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
