@@ -1,14 +1,5 @@
-// Runs the HTTP API as its own process.
-import { loadConfig } from '../platform/config.js';
-import { runMain } from '../platform/lifecycle.js';
-import { createLogger } from '../platform/logger.js';
-import { startTracing } from '../platform/observability/tracing.js';
+// Runs the HTTP API as its own process (`npm run api`).
+import { runComponent } from '../platform/run-component.js';
 import { startApi } from './index.js';
 
-const log = createLogger('api');
-runMain(log, async () => {
-  const config = loadConfig();
-  // Before anything else, so the component's first spans (and trace ids in its journal) already have a provider.
-  const tracing = startTracing({ serviceName: 'api', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  return tracing.alongside(await startApi(config, log));
-});
+runComponent('api', startApi);

@@ -66,6 +66,8 @@ const environment = z.object({
   SEED_DEMO_CATALOG: z.stringbool().default(true),
   /** Base URL of an OTLP/HTTP trace collector (Jaeger: http://jaeger:4318). Unset: spans are made and propagated, not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  /** The OpenTelemetry switch: true turns tracing off (no spans, no trace ids in logs or the timeline). */
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
   /** Fault testing only: comma-separated crash points (platform/crash-points.ts) at which the process kills itself. */
   CRASH_AT: z.string().transform((raw) => raw.split(',').map((point) => point.trim()).filter(Boolean)).pipe(z.array(z.enum(crashPoints))).prefault(''),
 });

@@ -3,6 +3,7 @@ import amqplib from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerQueueName, deadLetterQueueName } from '../../platform/messaging/wire-names.js';
+import { startTracing } from '../../platform/observability/tracing.js';
 import { eventually, watchEvents } from '../support/broker.js';
 import { call, createProduct, orderRequest, placeOrder, waitForStatus } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -21,6 +22,8 @@ interface Entry {
 let stack: Stack;
 
 beforeAll(async () => {
+  // As every component's main does: with tracing started, entries carry the trace id of the work they record.
+  startTracing({ serviceName: 'ensemble-test' });
   // Five attempts close together, so a failing event reaches the dead-letter queue in about a second.
   stack = await startStack({ env: { CONSUMER_MAX_ATTEMPTS: '5', CONSUMER_RETRY_DELAYS_MS: '100,200,300' } });
 });
@@ -109,6 +112,17 @@ describe('the order timeline', () => {
       'ORDER_CONFIRMED',
       'ORDER_PLACED',
     ]);
+    // One trace: the workflow's entries, inventory's and the bridge's carry the same trace id.
+    const traceIds = new Set(entries.flatMap((entry) => (entry.traceId ? [entry.traceId] : [])));
+    expect(traceIds.size).toBe(1);
+    for (const hop of [
+      find(entries, { kind: 'workflow-started' }),
+      find(entries, { source: 'inventory', kind: 'event-consumed' }),
+      find(entries, { source: 'order-outcome', kind: 'signal-sent' }),
+      find(entries, { source: 'orchestrator', kind: 'signal-received' }),
+    ]) {
+      expect(entries[hop]!.traceId, JSON.stringify(entries[hop])).toMatch(/^[0-9a-f]{32}$/);
+    }
     // Where the customer was written to is not the timeline's business.
     expect(JSON.stringify(entries)).not.toContain('@example.com');
   });
