@@ -23,6 +23,7 @@ export const MetricName = {
   ordersCompleted: 'ensemble_orders_completed_total',
   orderDuration: 'ensemble_order_duration_seconds',
   ordersAwaitingInventory: 'ensemble_orders_awaiting_inventory',
+  ordersInventorySlow: 'ensemble_orders_inventory_slow',
 } as const;
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -110,6 +111,7 @@ export const deadLetterQueueDepth = scrapedGauge(MetricName.deadLetterQueueDepth
 export const outboxBacklog = scrapedGauge(MetricName.outboxBacklog, 'Outbox rows not yet published', ['component']);
 export const outboxOldestAge = scrapedGauge(MetricName.outboxOldestAge, 'Age of the oldest unpublished outbox row, in seconds (0 when empty)', ['component']);
 export const ordersAwaitingInventory = scrapedGauge(MetricName.ordersAwaitingInventory, 'Running orders whose payment is authorized and which wait on inventory', ['task_queue']);
+export const ordersInventorySlow = scrapedGauge(MetricName.ordersInventorySlow, 'Orders still waiting on inventory that the watchdog flagged slow (waited longer than INVENTORY_SLOW_AFTER)', ['task_queue']);
 
 /** Extra text appended to the exposition (the Temporal core's own Prometheus output, in the worker). */
 const extraSources = new Set<() => Promise<string>>();

@@ -93,6 +93,7 @@ describe('metrics', () => {
       expect(samples.filter((s) => s.name === 'ensemble_outbox_backlog' && s.labels.component === 'inventory').map((s) => s.value)).toEqual([0]);
       expect(total(samples, 'ensemble_outbox_oldest_age_seconds', { component: 'inventory' })).toBe(0);
       expect(samples.filter((s) => s.name === 'ensemble_orders_awaiting_inventory').map((s) => s.value)).toEqual([0]);
+      expect(samples.filter((s) => s.name === 'ensemble_orders_inventory_slow').map((s) => s.value)).toEqual([0]);
       const depths = samples.filter((s) => s.name === 'ensemble_consumer_queue_depth');
       expect(depths.length).toBeGreaterThanOrEqual(3);
       expect(depths.every((s) => s.value === 0)).toBe(true);
