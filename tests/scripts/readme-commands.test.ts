@@ -132,7 +132,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
   it('npm start runs the whole stack: /ready answers, the README\'s order is CONFIRMED, Ctrl-C stops it with exit code 0', async () => {
     // Every port npm start binds, free ones, so the run cannot meet a developer's stack (or another test's) on the defaults.
     const portVariables = [
-      ...configVariables.filter((variable) => variable.endsWith('_PORT')),
+      ...configVariables.filter((variable) => variable === 'PORT' || variable.endsWith('_PORT')),
       'TEMPORAL_PORT',
       'TEMPORAL_UI_PORT',
       'RABBITMQ_PORT',
@@ -140,6 +140,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
     ];
     const ports: Record<string, string> = {};
     for (const variable of portVariables) ports[variable] = String(await findFreePort());
+    expect(Object.keys(ports)).toContain('PORT');
     const api = `http://127.0.0.1:${ports.PORT}`;
     const started = Date.now();
     // The cached Temporal CLI, so that nothing is downloaded; RabbitMQ is installed already by the global setup.
