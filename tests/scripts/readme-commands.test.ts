@@ -148,7 +148,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: clone, encoding: 'utf8' })).toBe('');
   }, 9 * 60_000);
 
-  it('npm start runs the whole stack: /ready answers, the README\'s order is CONFIRMED, Ctrl-C stops it with exit code 0', async () => {
+  it('npm start runs the whole stack: /ready answers, the README\'s order is CONFIRMED, Ctrl-C stops all of it', async () => {
     // Every port npm start binds, free ones, so the run cannot meet a developer's stack (or another test's) on the defaults.
     const portVariables = [
       ...configVariables.filter((variable) => variable === 'PORT' || variable.endsWith('_PORT')),
