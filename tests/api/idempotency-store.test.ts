@@ -7,7 +7,7 @@ import { createTestDatabase } from '../support/databases.js';
 
 const postgresUrl = inject('infrastructure').postgresUrl;
 
-const stores: { name: string; open: () => Promise<{ db: Database; cleanup: () => Promise<void> }>; skip?: boolean }[] = [
+const stores: { name: string; open: () => Promise<{ db: Database; cleanup: () => Promise<void> }> }[] = [
   {
     name: 'PGlite',
     open: async () => {
@@ -17,9 +17,8 @@ const stores: { name: string; open: () => Promise<{ db: Database; cleanup: () =>
   },
   {
     name: 'PostgreSQL',
-    skip: postgresUrl === undefined,
     open: async () => {
-      const database = await createTestDatabase(postgresUrl!);
+      const database = await createTestDatabase(postgresUrl);
       const db = await openDatabase({ component: 'api', databaseUrl: database.url, dataDir: ':memory:' });
       return {
         db,
@@ -32,13 +31,12 @@ const stores: { name: string; open: () => Promise<{ db: Database; cleanup: () =>
   },
 ];
 
-describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
+describe.each(stores)('idempotency store on $name', ({ open }) => {
   let db: Database;
   let cleanup: () => Promise<void>;
   let store: IdempotencyStore;
 
   beforeAll(async () => {
-    if (skip) return;
     ({ db, cleanup } = await open());
     await migrate(db, API_SCHEMA, apiMigrations);
     store = createIdempotencyStore(db);
@@ -50,7 +48,7 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
 
   const key = () => `key-${Math.random().toString(36).slice(2)}`;
 
-  it.skipIf(skip)('hands out a fresh order id the first time a key is seen', async () => {
+  it('hands out a fresh order id the first time a key is seen', async () => {
     const first = await store.claim(key(), hashRequest({ a: 1 }));
     const second = await store.claim(key(), hashRequest({ a: 1 }));
     expect(first.kind).toBe('new');
@@ -59,14 +57,14 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
     expect(first.orderId).not.toBe(second.orderId);
   });
 
-  it.skipIf(skip)('same key, same body, no answer yet: continues with the same order id', async () => {
+  it('same key, same body, no answer yet: continues with the same order id', async () => {
     const k = key();
     const first = await store.claim(k, hashRequest({ a: 1 }));
     const again = await store.claim(k, hashRequest({ a: 1 }));
     expect(again).toEqual({ kind: 'in-progress', orderId: first.orderId });
   });
 
-  it.skipIf(skip)('same key, same body after an answer: replays the stored answer verbatim', async () => {
+  it('same key, same body after an answer: replays the stored answer verbatim', async () => {
     const k = key();
     const first = await store.claim(k, hashRequest({ a: 1 }));
     const answer = { status: 201, body: { orderId: first.orderId, status: 'CART_VERIFIED', lines: [{ sku: 'A', quantity: 2 }], total: 500 } };
@@ -74,7 +72,7 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
     expect(await store.claim(k, hashRequest({ a: 1 }))).toEqual({ kind: 'replay', orderId: first.orderId, response: answer });
   });
 
-  it.skipIf(skip)('keeps the first answer stored when a concurrent request saves another', async () => {
+  it('keeps the first answer stored when a concurrent request saves another', async () => {
     const k = key();
     const first = await store.claim(k, hashRequest({ a: 1 }));
     await store.saveResponse(k, { status: 201, body: { n: 1 } });
@@ -82,7 +80,7 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
     expect(await store.claim(k, hashRequest({ a: 1 }))).toEqual({ kind: 'replay', orderId: first.orderId, response: { status: 201, body: { n: 1 } } });
   });
 
-  it.skipIf(skip)('same key, other body: a conflict, whether or not an answer was stored', async () => {
+  it('same key, other body: a conflict, whether or not an answer was stored', async () => {
     const k = key();
     await store.claim(k, hashRequest({ a: 1 }));
     expect((await store.claim(k, hashRequest({ a: 2 }))).kind).toBe('conflict');
@@ -90,7 +88,7 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
     expect((await store.claim(k, hashRequest({ a: 2 }))).kind).toBe('conflict');
   });
 
-  it.skipIf(skip)('concurrent first requests with one key all get one and the same order id', async () => {
+  it('concurrent first requests with one key all get one and the same order id', async () => {
     const k = key();
     const claims = await Promise.all(Array.from({ length: 12 }, () => store.claim(k, hashRequest({ a: 1 }))));
     expect(new Set(claims.map((claim) => claim.orderId)).size).toBe(1);
@@ -98,14 +96,14 @@ describe.each(stores)('idempotency store on $name', ({ open, skip }) => {
     expect(claims.filter((claim) => claim.kind === 'in-progress')).toHaveLength(11);
   });
 
-  it.skipIf(skip)('keeps its table in the api schema, as the design says', async () => {
+  it('keeps its table in the api schema, as the design says', async () => {
     const { rows } = await db.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = 'idempotency_keys' ORDER BY ordinal_position`,
     );
     expect(rows.map((row) => row.column_name)).toEqual(['key', 'request_hash', 'order_id', 'response_status', 'response_body', 'created_at']);
   });
 
-  it.skipIf(skip)('migrating twice is harmless (two API instances starting together)', async () => {
+  it('migrating twice is harmless (two API instances starting together)', async () => {
     await expect(Promise.all([migrate(db, API_SCHEMA, apiMigrations), migrate(db, API_SCHEMA, apiMigrations)])).resolves.toHaveLength(2);
   });
 });

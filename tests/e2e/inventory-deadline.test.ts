@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, queueDepth } from '../support/broker.js';
 import { captureHistory } from '../support/histories.js';
-import { createProduct, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus } from '../support/http.js';
+import { call, createProduct, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { inject } from 'vitest';
 import { consumerQueueName, deadLetterQueueName } from '../../platform/messaging/wire-names.js';
@@ -25,6 +25,13 @@ it('cancels with INVENTORY_TIMEOUT and voids the payment; a late reservation is 
     const order = await waitForStatus(stack, orderId, 'CANCELLED');
     expect(order).toMatchObject({ reason: 'INVENTORY_TIMEOUT', payment: { status: 'VOIDED' }, inventory: { status: 'TIMED_OUT' } });
     expect(await paymentsOf(stack, orderId)).toMatchObject([{ status: 'VOIDED', captureCount: 0, voidCount: 1 }]);
+    // The timeline says why: the deadline's timer fired with inventory silent, then the void and the cancellation.
+    const timeline = (await call(`${stack.api}/orders/${orderId}/timeline`)).body;
+    const story = timeline.entries.filter((entry: { source: string }) => entry.source !== 'notifications').map((entry: { kind: string; name: string }) => `${entry.kind} ${entry.name}`);
+    expect(story.slice(story.indexOf('timer-fired inventory-deadline'))).toEqual(
+      expect.arrayContaining(['timer-fired inventory-deadline', 'step-completed voidPayment', 'event-published order.cancelled', 'workflow-completed CANCELLED']),
+    );
+    expect(timeline.unavailableSources).toEqual([{ source: 'inventory', message: expect.any(String) }]);
     await captureHistory(stack, orderId, 'cancelled-inventory-timeout');
   } finally {
     await stack.start('inventory');

@@ -366,10 +366,9 @@ describe('demo catalog', () => {
 });
 
 /** The store-level guarantees, on both engines the component runs on. */
-const engines: { name: string; open: () => Promise<{ db: Database; dispose: () => Promise<void> }>; skip: boolean }[] = [
+const engines: { name: string; open: () => Promise<{ db: Database; dispose: () => Promise<void> }> }[] = [
   {
     name: 'PGlite',
-    skip: false,
     open: async () => {
       const db = await openDatabase({ component: 'inventory', dataDir: ':memory:' });
       return { db, dispose: () => db.close() };
@@ -377,9 +376,8 @@ const engines: { name: string; open: () => Promise<{ db: Database; dispose: () =
   },
   {
     name: 'PostgreSQL',
-    skip: !infrastructure.postgresUrl,
     open: async () => {
-      const database = await createTestDatabase(infrastructure.postgresUrl!);
+      const database = await createTestDatabase(infrastructure.postgresUrl);
       const db = await openDatabase({ component: 'inventory', databaseUrl: database.url, dataDir: ':memory:', maxConnections: 20 });
       return {
         db,
@@ -392,7 +390,7 @@ const engines: { name: string; open: () => Promise<{ db: Database; dispose: () =
   },
 ];
 
-describe.each(engines)('inventory store on $name', ({ open, skip }) => {
+describe.each(engines)('inventory store on $name', ({ open }) => {
   let db: Database;
   let dispose: () => Promise<void>;
   const handle = (event: IntegrationEvent) => transactional(db, INVENTORY_SCHEMA, dispatchTo('inventory', inventoryReactions))(event, { attempt: 1, log });
@@ -412,7 +410,6 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     db.transaction((tx) => createInventoryStore(tx).upsertProduct(sku, { name: sku, price: 100, available }));
 
   beforeAll(async () => {
-    if (skip) return;
     ({ db, dispose } = await open());
     await migrate(db, INVENTORY_SCHEMA, inventoryMigrations);
   });
@@ -420,7 +417,7 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     await dispose?.();
   });
 
-  it.skipIf(skip)('reserves all lines in one transaction, with the outcome and product updates in the outbox', async () => {
+  it('reserves all lines in one transaction, with the outcome and product updates in the outbox', async () => {
     await addProduct('A-1', 3);
     await addProduct('B-1', 3);
     await handle(paidEvent('o-reserve', [{ sku: 'B-1', quantity: 1 }, { sku: 'A-1', quantity: 2 }, { sku: 'A-1', quantity: 1 }]));
@@ -434,7 +431,7 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     expect(updates.rows.map((row) => row.event_id)).toEqual(['catalog:A-1:2', 'catalog:B-1:2']);
   });
 
-  it.skipIf(skip)('rejects without touching stock when one line is short, and the same event twice changes nothing', async () => {
+  it('rejects without touching stock when one line is short, and the same event twice changes nothing', async () => {
     await addProduct('C-1', 1);
     const event = paidEvent('o-short', [{ sku: 'C-1', quantity: 1 }, { sku: 'A-1', quantity: 1 }]);
     await handle(event);
@@ -443,7 +440,7 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     expect(await outboxTypes('o-short')).toEqual(['inventory.rejected']);
   });
 
-  it.skipIf(skip)('never lets racing orders take more than there is: ten orders, three units, three reservations', async () => {
+  it('never lets racing orders take more than there is: ten orders, three units, three reservations', async () => {
     await addProduct('RACE-1', 3);
     await addProduct('RACE-2', 10);
     const orders = Array.from({ length: 10 }, (_, i) => `o-race-${i}`);
@@ -460,7 +457,7 @@ describe.each(engines)('inventory store on $name', ({ open, skip }) => {
     expect(await stock('RACE-2')).toEqual({ on_hand: 10, reserved: 3 });
   });
 
-  it.skipIf(skip)('refuses at the database level any change that would take stock below zero', async () => {
+  it('refuses at the database level any change that would take stock below zero', async () => {
     await addProduct('FLOOR-1', 1);
     await expect(db.query(`UPDATE ${INVENTORY_SCHEMA}.products SET reserved = reserved + 2 WHERE sku = 'FLOOR-1'`)).rejects.toThrow(/stock_never_negative/);
     await expect(db.query(`UPDATE ${INVENTORY_SCHEMA}.products SET reserved = -1 WHERE sku = 'FLOOR-1'`)).rejects.toThrow(/stock_never_negative/);

@@ -17,16 +17,14 @@ interface Store {
 const { postgresUrl } = inject('infrastructure');
 const stores: Store[] = [
   { name: 'PGlite in memory', prepare: async () => ({ cleanup: async () => undefined }) },
-];
-if (postgresUrl) {
-  stores.push({
+  {
     name: 'PostgreSQL',
     prepare: async () => {
       const database = await createTestDatabase(postgresUrl);
       return { databaseUrl: database.url, cleanup: database.drop };
     },
-  });
-}
+  },
+];
 
 const providerConfig = (databaseUrl?: string) =>
   loadConfig({ PAYMENT_PROVIDER_PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });

@@ -16,8 +16,9 @@ const infrastructure = inject('infrastructure');
 const schema = 'store_test';
 const event = (n: number) => createEvent('catalog.snapshot-requested', { requestedBy: `r${n}` }, { eventId: `evt-${n}-${randomUUID()}`, correlationId: 'c' });
 
-it('runs against a real PostgreSQL server in CI', () => {
-  if (process.env.CI) expect(infrastructure.postgresUrl).toBeTruthy();
+it('runs against a real PostgreSQL server', () => {
+  expect(storeBackends().map((backend) => backend.name)).toEqual(['pglite', 'postgres']);
+  expect(infrastructure.postgresUrl).toMatch(/^postgres(ql)?:\/\//);
 });
 
 describe.each(storeBackends())('store on $name', (backend) => {

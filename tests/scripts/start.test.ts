@@ -1,5 +1,4 @@
 // What the README promises about `npm start`: one command runs the whole stack, restarts a crashed component, and Ctrl-C stops all of it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -11,16 +10,12 @@ import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
+import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
 /** The order the supervisor starts its components in; they must stop in the reverse. */
 const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];
 
-interface Supervisor {
-  process: ChildProcess;
-  /** Everything it printed so far, stdout and stderr interleaved as they arrived. */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Supervisor = Supervised;
 
 /** Runs `npm start` the way npm does (`tsx scripts/start.ts`), with only the settings given, not the test runner's. */
 function startSupervisor(settings: Record<string, string>): Supervisor {
@@ -29,70 +24,7 @@ function startSupervisor(settings: Record<string, string>): Supervisor {
   for (const variable of [...configVariables, 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'TEMPORAL_CLI']) {
     delete env[variable];
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: repositoryRoot,
-    env: { ...env, NO_COLOR: '1', ...settings },
-    // Its own process group, so cleanup can take it down whatever state a failed test left it in.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { process: child, output: () => text, exited };
-}
-
-/** Polls the supervisor's output until it matches; a failure shows what it printed. */
-async function waitForOutput(supervisor: Supervisor, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  return eventually(
-    () => {
-      const match = pattern.exec(supervisor.output());
-      if (!match) throw new Error(`no ${String(pattern)} within ${timeoutMs} ms; the supervisor printed:\n${tail(supervisor.output())}`);
-      return match;
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
-}
-
-async function exitWithin(supervisor: Supervisor, timeoutMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the supervisor did not exit within ${timeoutMs} ms; it printed:\n${tail(supervisor.output())}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([supervisor.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const tail = (text: string) => text.slice(-4_000);
-
-/** Every `started <name> (pid N)` line, in order, restarts included. */
-function startedComponents(output: string): { name: string; pid: number }[] {
-  return [...output.matchAll(/started (\S+) \(pid (\d+)\)/g)].map((match) => ({ name: match[1]!, pid: Number(match[2]) }));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
+  return spawnCaptured(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repositoryRoot, env: { ...env, NO_COLOR: '1', ...settings } });
 }
 
 describe('npm start, against the test servers', () => {

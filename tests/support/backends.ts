@@ -10,7 +10,8 @@ export interface Backend {
 }
 
 export function storeBackends(): Backend[] {
-  const backends: Backend[] = [
+  const postgresUrl = inject('infrastructure').postgresUrl;
+  return [
     {
       name: 'pglite',
       open: async (component) => {
@@ -18,10 +19,7 @@ export function storeBackends(): Backend[] {
         return { db, release: () => db.close() };
       },
     },
-  ];
-  const postgresUrl = inject('infrastructure').postgresUrl;
-  if (postgresUrl) {
-    backends.push({
+    {
       name: 'postgres',
       open: async (component) => {
         const database = await createTestDatabase(postgresUrl);
@@ -35,7 +33,6 @@ export function storeBackends(): Backend[] {
           },
         };
       },
-    });
-  }
-  return backends;
+    },
+  ];
 }

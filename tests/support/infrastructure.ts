@@ -4,8 +4,8 @@ export interface Infrastructure {
   temporalUiUrl: string;
   amqpUrl: string;
   amqpManagementUrl: string;
-  /** Admin URL of a real PostgreSQL server; undefined only where none is installed (CI always has one). */
-  postgresUrl?: string;
+  /** Admin URL of a real PostgreSQL server (global setup installs and starts one when DATABASE_URL is not given). */
+  postgresUrl: string;
   /** Path to the Temporal CLI binary (dev server), for TestWorkflowEnvironment.createLocal. */
   temporalCliPath: string;
 }

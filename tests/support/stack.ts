@@ -32,14 +32,14 @@ export interface Stack {
 export interface StackOptions {
   /** Overrides for the configuration, e.g. INVENTORY_TIMEOUT. */
   env?: Record<string, string>;
-  /** Use a fresh PostgreSQL database (default when a server is available) or in-memory PGlite per component. */
+  /** Use a fresh PostgreSQL database (the default) or in-memory PGlite per component. */
   store?: 'postgres' | 'pglite';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const infrastructure = inject('infrastructure');
-  const usePostgres = (options.store ?? 'postgres') === 'postgres' && infrastructure.postgresUrl !== undefined;
-  const database = usePostgres ? await createTestDatabase(infrastructure.postgresUrl!) : undefined;
+  const usePostgres = (options.store ?? 'postgres') === 'postgres';
+  const database = usePostgres ? await createTestDatabase(infrastructure.postgresUrl) : undefined;
   let config = testConfig(infrastructure, {
     INVENTORY_TIMEOUT: '20s',
     TEMPORAL_TASK_QUEUE: `orders-e2e-${Math.random().toString(36).slice(2, 8)}`,

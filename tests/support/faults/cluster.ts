@@ -66,7 +66,6 @@ const defaultInstances: InstanceName[] = ['payment-provider', 'inventory', 'noti
 
 export async function startFaultCluster(options: FaultClusterOptions = {}): Promise<FaultCluster> {
   const infrastructure = inject('infrastructure');
-  if (!infrastructure.postgresUrl) throw new Error('the fault suite needs PostgreSQL: processes restart and share their stores');
   const directory = mkdtempSync(join(tmpdir(), 'ensemble-faults-'));
   const database = await createTestDatabase(infrastructure.postgresUrl);
 
