@@ -7,9 +7,8 @@ import type { Settlement, SettlementObserver } from '../messaging/consumer.js';
 import { currentTraceId } from './tracing.js';
 
 /**
- * The journal table, and the outbox's order id and trace context (so the timeline can say when each emitted event
- * was relayed, and the relay's publish can continue the trace of the handler that wrote it). Every component with a
- * store includes this after the inbox/outbox migration.
+ * The journal table: what this component did, per order, as the timeline shows it. Event-handling components get it
+ * with the inbox and outbox (eventHandlingMigrations); the order-outcome bridge, which has no other state, alone.
  */
 export const journalMigration: Migration = {
   id: '000_journal',
