@@ -5,6 +5,7 @@ import { prettyFactory } from 'pino-pretty';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
+import { preparePgliteTemplate } from '../platform/store/database.js';
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { rabbitNodeUrl, startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
@@ -326,7 +327,13 @@ async function main(): Promise<void> {
   // Temporal is up in a second or two, and the worker and the API need it to start at all. A fresh RabbitMQ node
   // takes several times as long, and components only retry their broker connection meanwhile; so they start now
   // and spend the broker's boot loading their code and opening their stores instead of waiting for it.
+  // Meanwhile, the empty store every component's first embedded store is copied from (initdb once, not six times).
+  const usesPglite = !config.DATABASE_URL && config.DATA_DIR !== ':memory:';
+  const templateReady = usesPglite
+    ? preparePgliteTemplate(dataDir).catch((error: unknown) => say(`could not prepare the store template (each store will initialise itself): ${String(error)}`))
+    : Promise.resolve();
   const temporalUp = await temporalStarting.then(() => true, () => false);
+  await templateReady;
   if (!temporalUp) {
     await reportFailures();
     return;

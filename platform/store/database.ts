@@ -1,5 +1,6 @@
 // One database interface over PostgreSQL (pg, when DATABASE_URL is set) and PGlite (embedded default, data under DATA_DIR).
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -123,6 +124,34 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   if (options.dataDir === ':memory:') return new PgliteDatabase(await PGlite.create());
   const directory = resolve(join(options.dataDir, 'pglite', options.component));
+  const template = pgliteTemplateDirectory(options.dataDir);
+  // A new store starts as a copy of the empty template when there is one: copying is quick, initdb is not.
+  if (!existsSync(directory) && existsSync(template)) cpSync(template, directory, { recursive: true });
   mkdirSync(directory, { recursive: true });
   return new PgliteDatabase(await PGlite.create(directory));
+}
+
+/** An empty, closed PGlite data directory that new embedded stores are copied from (see preparePgliteTemplate). */
+export const pgliteTemplateDirectory = (dataDir: string) => resolve(join(dataDir, 'pglite', '.template'));
+
+/**
+ * Creates the template once under dataDir, so that components opening their first embedded store copy it instead of
+ * each running initdb (seconds of CPU each: most of a first `npm start`). Built beside and renamed into place, so a
+ * reader sees a complete template or none.
+ */
+export async function preparePgliteTemplate(dataDir: string): Promise<void> {
+  const template = pgliteTemplateDirectory(dataDir);
+  if (existsSync(template)) return;
+  const staging = `${template}.${process.pid}-${randomUUID().slice(0, 8)}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const db = await PGlite.create(staging);
+  await db.close();
+  try {
+    renameSync(staging, template);
+  } catch (error) {
+    // Another process won the race; its template is as good as ours.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(template)) throw error;
+  }
 }

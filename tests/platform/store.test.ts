@@ -1,5 +1,8 @@
 // The store layer on both backends: migrations, transactions, inbox deduplication and the outbox relay.
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createEvent } from '../../platform/events/catalog.js';
@@ -7,7 +10,7 @@ import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { addToOutbox, claimInbox, eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
-import type { Database } from '../../platform/store/database.js';
+import { openDatabase, pgliteTemplateDirectory, preparePgliteTemplate, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { storeBackends } from '../support/backends.js';
 import { eventually, testLog, watchEvents } from '../support/broker.js';
@@ -79,5 +82,27 @@ describe.each(storeBackends())('store on $name', (backend) => {
     await publisher.close();
     await broker.close();
     await watcher.close();
+  });
+});
+
+describe('embedded stores on disk', () => {
+  it('start as copies of one empty template, each its own database', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ensemble-pglite-'));
+    try {
+      await Promise.all([preparePgliteTemplate(dataDir), preparePgliteTemplate(dataDir)]);
+      expect(existsSync(pgliteTemplateDirectory(dataDir))).toBe(true);
+      const [first, second] = await Promise.all(['first', 'second'].map((component) => openDatabase({ component, dataDir })));
+      try {
+        await migrate(first!, 'things', [{ id: '001_things', sql: 'CREATE TABLE {schema}.things (id int PRIMARY KEY)' }]);
+        await first!.query('INSERT INTO things.things (id) VALUES (1)');
+        expect((await first!.query<{ id: number }>('SELECT id FROM things.things')).rows).toEqual([{ id: 1 }]);
+        // The copy is the other store's own: nothing written to the first is in the second.
+        expect((await second!.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'things'`)).rows).toEqual([]);
+      } finally {
+        await Promise.all([first?.close(), second?.close()]);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
