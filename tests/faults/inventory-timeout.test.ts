@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('inventory never answers', () => {
-  it('the deadline passes: payment voided, CANCELLED with INVENTORY_TIMEOUT; inventory, started later, reserves and releases, leaving stock as it was', async () => {
+  it('the deadline passes: payment voided, CANCELLED with INVENTORY_TIMEOUT; inventory, started later, releases whatever it reserves late, leaving stock as it was', async () => {
     const scenario = new Scenario(cluster);
     const plenty = await scenario.product(10);
     const scarce = await scenario.product(1);
@@ -42,10 +42,17 @@ describe('inventory never answers', () => {
     // Inventory's late outcomes did not revive any order: the workflow had already decided.
     expect(Object.values(report.statuses)).toEqual(Array(5).fill('CANCELLED'));
     for (const orderId of scenario.orderIds) expect((await call(`${cluster.api}/orders/${orderId}`)).body.reason).toBe('INVENTORY_TIMEOUT');
-    // It did work through order.paid: the last unit was reserved for one of the two (then released).
+    // Inventory handles its backlog concurrently, so whether it saw an order's order.paid before its order.cancelled is
+    // not promised: what it reserved late it released, and the last unit was never held twice.
     const scarceReservations = await Promise.all(
       scenario.orderIds.slice(3).map(async (orderId) => (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations),
     );
-    expect(scarceReservations.flat().filter((r: { sku: string; status: string }) => r.sku === scarce).map((r: { status: string }) => r.status)).toEqual(['RELEASED']);
+    const scarceStatuses = scarceReservations.flat().filter((r: { sku: string; status: string }) => r.sku === scarce).map((r: { status: string }) => r.status);
+    expect(scarceStatuses.length).toBeLessThanOrEqual(1);
+    expect(scarceStatuses.every((status: string) => status === 'RELEASED')).toBe(true);
+    const allStatuses = scarceReservations.flat().concat(
+      ...(await Promise.all(scenario.orderIds.slice(0, 3).map(async (orderId) => (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations))),
+    );
+    expect(allStatuses.filter((r: { status: string }) => r.status !== 'RELEASED')).toEqual([]);
   });
 });
