@@ -6,11 +6,11 @@ import { createEvent, type EventData, type EventType, type IntegrationEvent } fr
 import type { EventPublisher } from '../platform/messaging/publisher.js';
 import { OrderFailureType, type CartVerification, type OrderItem } from '../workflows/contract.js';
 import { verifyCartAgainst } from './cart-verification.js';
-import { PaymentDeclinedError, type PaymentGateway } from './payment-provider-client.js';
+import { PaymentDeclinedError, type PaymentProviderClient } from './payment-provider-client.js';
 
 export interface ActivityDependencies {
   catalog: CatalogReplicaStore;
-  payments: PaymentGateway;
+  payments: PaymentProviderClient;
   publisher: EventPublisher;
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ErrorBodySchema } from '../platform/http/errors.js';
 import { tracedFetch } from '../platform/http/tracing.js';
 
-export interface PaymentGatewayOptions {
+export interface PaymentProviderClientOptions {
   /** The provider's base URL, e.g. config.PAYMENT_PROVIDER_URL. */
   baseUrl: string;
   /**
@@ -46,7 +46,7 @@ const authorizationSchema = z.object({
 /** An authorization as the provider reports it, with how many captures/voids/refunds it actually applied. */
 export type ProviderAuthorization = z.infer<typeof authorizationSchema>;
 
-export interface PaymentGateway {
+export interface PaymentProviderClient {
   authorize(input: AuthorizeInput): Promise<{ authorizationId: string }>;
   capture(input: AuthorizationOperationInput): Promise<void>;
   voidAuthorization(input: AuthorizationOperationInput): Promise<void>;
@@ -55,10 +55,10 @@ export interface PaymentGateway {
 }
 
 /** Base of every failure this client reports. */
-export abstract class PaymentGatewayError extends Error {}
+export abstract class PaymentProviderClientError extends Error {}
 
 /** The processor declined the card (402). Retrying will not change the answer. */
-export class PaymentDeclinedError extends PaymentGatewayError {
+export class PaymentDeclinedError extends PaymentProviderClientError {
   override readonly name = 'PaymentDeclinedError';
   constructor(
     /** The processor's reason, as its message says it. */
@@ -71,7 +71,7 @@ export class PaymentDeclinedError extends PaymentGatewayError {
 }
 
 /** The provider did not answer usefully (5xx, 408/429, timeout, connection refused). Retrying may succeed. */
-export class PaymentProviderUnavailableError extends PaymentGatewayError {
+export class PaymentProviderUnavailableError extends PaymentProviderClientError {
   override readonly name = 'PaymentProviderUnavailableError';
   constructor(
     message: string,
@@ -84,7 +84,7 @@ export class PaymentProviderUnavailableError extends PaymentGatewayError {
 }
 
 /** The provider refused the request for a reason other than a decline (invalid state, unknown id, key reused, validation). */
-export class PaymentRejectedError extends PaymentGatewayError {
+export class PaymentRejectedError extends PaymentProviderClientError {
   override readonly name = 'PaymentRejectedError';
   constructor(
     readonly status: number,
@@ -99,7 +99,7 @@ export class PaymentRejectedError extends PaymentGatewayError {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-export function createPaymentGateway(options: PaymentGatewayOptions): PaymentGateway {
+export function createPaymentProviderClient(options: PaymentProviderClientOptions): PaymentProviderClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 

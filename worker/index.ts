@@ -9,7 +9,7 @@ import { connectBroker } from '../platform/messaging/broker.js';
 import { createEventPublisher, publisherSettings } from '../platform/messaging/publisher.js';
 import { startCatalogReplica, type CatalogReplica } from '../catalog-replica/index.js';
 import { createActivities } from '../activities/index.js';
-import { createPaymentGateway } from '../activities/payment-provider-client.js';
+import { createPaymentProviderClient } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { listen } from '../platform/http/listen.js';
@@ -69,7 +69,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       sinks: { ...orderOutcomeSinks, ...workflowSpanSinks() },
       activities: createActivities({
         catalog: catalog.store,
-        payments: createPaymentGateway({ baseUrl: config.PAYMENT_PROVIDER_URL }),
+        payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL }),
         publisher,
       }),
       // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.
