@@ -42,7 +42,14 @@ export function startDelivery(options: DeliveryOptions): Delivery {
     const about = { notificationId: notification.id, orderId: notification.order_id, type: notification.type, to: notification.recipient };
     // The timeline says what the customer was told and how, never to which address.
     const record = (kind: string, detail: Record<string, unknown>) =>
-      journal.record({ orderId: notification.order_id, kind, name: notification.type, attempt: notification.attempts, detail: { channel: notification.channel, ...detail } });
+      journal.record({
+        orderId: notification.order_id,
+        kind,
+        name: notification.type,
+        attempt: notification.attempts,
+        ...(notification.trace_id ? { traceId: notification.trace_id } : {}),
+        detail: { channel: notification.channel, ...detail },
+      });
     if (!transport) {
       log.info({ ...about, subject: notification.subject, body: notification.body }, 'notification logged (no SMTP configured)');
       await store.markDelivered(notification.id, 'logged');

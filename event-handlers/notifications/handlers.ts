@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventData, IntegrationEvent } from '../../platform/events/catalog.js';
 import { NotReadyError } from '../../platform/messaging/errors.js';
 import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
+import { currentTraceId } from '../../platform/observability/tracing.js';
 import type { Queryable } from '../../platform/store/database.js';
 import { orderCancelledMessage, orderConfirmedMessage, orderPlacedMessage, paymentDeclinedMessage, type Message } from './messages.js';
 import { createNotificationsStore, type NotificationsStore } from './store.js';
@@ -45,6 +46,7 @@ const tell =
       recipient: to,
       subject: message.subject,
       body: message.body,
+      trace_id: currentTraceId(),
     });
     if (stored) log.info({ orderId, type: message.type }, 'notification stored');
     else log.info({ orderId, type: message.type }, 'customer already notified; ignored');

@@ -43,6 +43,11 @@ export const notificationsMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS notifications_pending ON {schema}.notifications (next_attempt_at) WHERE delivery = 'pending';
     `,
   },
+  {
+    // The trace of the event that asked for the notification, so its delivery (later, in the loop) joins the order's timeline under it.
+    id: '002_notification_trace',
+    sql: `ALTER TABLE {schema}.notifications ADD COLUMN IF NOT EXISTS trace_id text;`,
+  },
 ];
 
 export interface Contact {
@@ -64,9 +69,10 @@ export interface NotificationRow {
   last_error: string | null;
   created_at: Date | string;
   sent_at: Date | string | null;
+  trace_id: string | null;
 }
 
-const notificationColumns = 'id, order_id, type, channel, recipient, subject, body, delivery, attempts, last_error, created_at, sent_at';
+const notificationColumns = 'id, order_id, type, channel, recipient, subject, body, delivery, attempts, last_error, created_at, sent_at, trace_id';
 
 /** Notifications' queries over any Queryable: the database, or the transaction an event is handled in. */
 export function createNotificationsStore(q: Queryable) {
@@ -84,12 +90,22 @@ export function createNotificationsStore(q: Queryable) {
     },
 
     /** Stores a notification once per (order, type); false when that customer was already told. */
-    async insertNotification(notification: Pick<NotificationRow, 'id' | 'order_id' | 'type' | 'channel' | 'recipient' | 'subject' | 'body'>,
+    async insertNotification(
+      notification: Pick<NotificationRow, 'id' | 'order_id' | 'type' | 'channel' | 'recipient' | 'subject' | 'body'> & { trace_id?: string },
     ): Promise<boolean> {
       const result = await q.query(
-        `INSERT INTO ${schema}.notifications (id, order_id, type, channel, recipient, subject, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, type) DO NOTHING`,
-        [notification.id, notification.order_id, notification.type, notification.channel, notification.recipient, notification.subject, notification.body],
+        `INSERT INTO ${schema}.notifications (id, order_id, type, channel, recipient, subject, body, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id, type) DO NOTHING`,
+        [
+          notification.id,
+          notification.order_id,
+          notification.type,
+          notification.channel,
+          notification.recipient,
+          notification.subject,
+          notification.body,
+          notification.trace_id ?? null,
+        ],
       );
       return result.rowCount === 1;
     },

@@ -120,6 +120,7 @@ describe('the order timeline', () => {
       find(entries, { source: 'inventory', kind: 'event-consumed' }),
       find(entries, { source: 'order-outcome', kind: 'signal-sent' }),
       find(entries, { source: 'orchestrator', kind: 'signal-received' }),
+      find(entries, { source: 'notifications', kind: 'notification-sent', name: 'ORDER_CONFIRMED' }),
     ]) {
       expect(entries[hop]!.traceId, JSON.stringify(entries[hop])).toMatch(/^[0-9a-f]{32}$/);
     }
