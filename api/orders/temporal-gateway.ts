@@ -3,14 +3,12 @@ import {
   WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
-  isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
 import {
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  defaultPayloadConverter,
   type Payload,
 } from '@temporalio/common';
 import {
@@ -28,6 +26,7 @@ import {
 } from '../../workflows/contract.js';
 import { NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
 import { CustomerIdAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../../platform/temporal/search-attributes.js';
+import { grpcCode, grpcStatus, searchAttributeValue, timestampToIso } from '../../platform/temporal/wire-values.js';
 import { CannotCancelError } from '../http/errors.js';
 
 /** How long each kind of call may take before the client is told to retry (503). */
@@ -67,15 +66,6 @@ const orderStatuses = new Set<string>(Object.values(OrderStatus));
 /** Visibility queries take string literals; backslash-escaping keeps a customer id from changing the query. */
 const literal = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
-/** gRPC status codes (from the gRPC spec; @grpc/grpc-js is only a transitive dependency here). */
-const grpcStatus = { UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
-
-function grpcCode(error: unknown): number | undefined {
-  if (isGrpcServiceError(error)) return error.code;
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  return isGrpcServiceError(cause) ? cause.code : undefined;
-}
-
 /** Failures that mean "Temporal (or a worker) is not answering right now": the client should retry later. */
 function unavailable(error: unknown, what: string): ServiceUnavailableError | undefined {
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
@@ -101,8 +91,7 @@ function searchAttribute(fields: SearchAttributeValues, key: SearchAttributeKey<
 function searchAttribute(fields: SearchAttributeValues, key: SearchAttributeKey<'KEYWORD' | 'INT'>): string | number | undefined {
   const payload = fields?.[key.name];
   if (!payload) return undefined;
-  let value = defaultPayloadConverter.fromPayload<unknown>(payload);
-  if (Array.isArray(value) && value.length === 1) value = value[0] as unknown;
+  const value = searchAttributeValue(payload);
   if (key.type === 'INT') return Number.isSafeInteger(value) ? (value as number) : undefined;
   return typeof value === 'string' ? value : undefined;
 }
@@ -200,14 +189,12 @@ export function createOrderGateway(client: Client, taskQueue: string, timeouts: 
         const attributes = execution.searchAttributes?.indexedFields;
         const orderStatus = searchAttribute(attributes, OrderStatusAttribute);
         if (orderStatus === undefined || !orderStatuses.has(orderStatus)) continue;
-        const startSeconds = Number(execution.startTime?.seconds ?? 0);
-        const startNanos = execution.startTime?.nanos ?? 0;
         orders.push({
           orderId: orderIdFromWorkflowId(execution.execution?.workflowId ?? ''),
           status: orderStatus as OrderStatus,
           customerId: searchAttribute(attributes, CustomerIdAttribute) ?? '',
           total: searchAttribute(attributes, OrderTotalAttribute) ?? 0,
-          createdAt: new Date(startSeconds * 1000 + Math.floor(startNanos / 1e6)).toISOString(),
+          createdAt: timestampToIso(execution.startTime),
         });
       }
       const token = response.nextPageToken;

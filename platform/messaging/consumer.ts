@@ -29,6 +29,8 @@ export interface Settlement {
   reason?: string;
   /** When an operator replayed it from the dead-letter queue, if it was. */
   replayedAt?: string;
+  /** When handling began, and how long it took until the message was settled. */
+  startedAt: Date;
   durationMs: number;
 }
 
@@ -115,6 +117,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
    */
   const settle = async (message: ConsumeMessage) => {
     const started = performance.now();
+    const startedAt = new Date();
     const headers = propertiesOf(message).headers;
     // A broker redelivery (the consumer died holding it) counts as an attempt too; quorum queues count them for us.
     const redeliveries = Number(headers?.[BrokerHeader.deliveryCount] ?? (message.fields.redelivered ? 1 : 0));
@@ -132,15 +135,15 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
       ...(messageId === undefined ? {} : { [MessagingAttribute.messageId]: messageId }),
     };
     await inSpan(tracer, `${type} process`, { kind: SpanKind.CONSUMER, parent: extractTraceContext(headers), attributes }, (span) =>
-      settleInSpan(message, { started, attempt, redelivered, type, messageId, replayedAt: headers?.[MessageHeader.replayedAt], span }),
+      settleInSpan(message, { started, startedAt, attempt, redelivered, type, messageId, replayedAt: headers?.[MessageHeader.replayedAt], span }),
     );
   };
 
   const settleInSpan = async (
     message: ConsumeMessage,
-    delivery: { started: number; attempt: number; redelivered: boolean; type: string; messageId?: string; replayedAt: unknown; span: Span },
+    delivery: { started: number; startedAt: Date; attempt: number; redelivered: boolean; type: string; messageId?: string; replayedAt: unknown; span: Span },
   ) => {
-    const { started, attempt, redelivered, type, messageId, replayedAt, span } = delivery;
+    const { started, startedAt, attempt, redelivered, type, messageId, replayedAt, span } = delivery;
     const settled = (outcome: Settlement['outcome'], details: { event?: IntegrationEvent; reason?: string }) => {
       span.setAttribute('ensemble.outcome', outcome);
       return observe({
@@ -152,6 +155,7 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
         outcome,
         ...details,
         ...(typeof replayedAt === 'string' ? { replayedAt } : {}),
+        startedAt,
         durationMs: performance.now() - started,
       });
     };

@@ -176,7 +176,6 @@ export function journalSettlements(journal: Journal, options: { handledInTransac
     if (event?.orderId === undefined) return;
     if (settlement.outcome === 'handled' && options.handledInTransaction) return;
     // Stamped when handling began, like the entries handlers record inside their transaction.
-    const startedAt = new Date(Date.now() - settlement.durationMs);
-    await journal.record({ ...consumptionEntry(event.orderId, event, settlement, settlement.outcome, settlement), at: startedAt });
+    await journal.record({ ...consumptionEntry(event.orderId, event, settlement, settlement.outcome, settlement), at: settlement.startedAt });
   };
 }

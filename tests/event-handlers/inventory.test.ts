@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqplib from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../platform/config.js';
@@ -13,7 +12,6 @@ import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { transactional } from '../../platform/messaging/inbox-outbox.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
 import { declareEventsExchange } from '../../platform/messaging/topology.js';
-import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { demoCatalog } from '../../event-handlers/inventory/demo-catalog.js';
@@ -22,7 +20,7 @@ import { dispatchTo } from '../../platform/messaging/event-handler.js';
 import { startInventory, type RunningInventory } from '../../event-handlers/inventory/index.js';
 import { INVENTORY_SCHEMA, createInventoryStore, inventoryMigrations } from '../../event-handlers/inventory/store.js';
 import { createTestDatabase } from '../support/databases.js';
-import { testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
+import { deleteTopology, testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('inventory-test', 'silent');
@@ -88,24 +86,6 @@ class EventBench {
   }
 }
 
-/** Removes what a test run declared on the shared broker, so runs leave nothing behind. */
-async function deleteTopology(exchange: string, queues: string[]): Promise<void> {
-  const connection = await amqplib.connect(infrastructure.amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) {
-      for (const name of [queue, deadLetterQueueName(queue), ...RETRY_DELAYS.map((delay) => retryQueueName(queue, delay))]) {
-        await channel.deleteQueue(name);
-      }
-    }
-    await channel.deleteExchange(exchange);
-    await channel.deleteQueue(unroutableQueueName(exchange));
-    await channel.deleteExchange(unroutableQueueName(exchange));
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
-}
 
 /** Every field the inventory HTTP surface answers with, loosely: each test reads the ones it asserts on. */
 interface ResponseBody {
@@ -149,7 +129,7 @@ describe('inventory, driven by real events over RabbitMQ', () => {
   afterAll(async () => {
     await inventory?.stop();
     await bench?.close();
-    await deleteTopology(exchange, inventory ? [inventory.queue] : []);
+    await deleteTopology(infrastructure.amqpUrl, exchange, inventory ? [inventory.queue] : [], RETRY_DELAYS);
   });
 
   it('reserves an order in stock: inventory.reserved, and product-updated with the new availability', async () => {
@@ -359,7 +339,7 @@ describe('demo catalog', () => {
       await second.stop();
     } finally {
       await bench.close();
-      await deleteTopology(exchange, queue ? [queue] : []);
+      await deleteTopology(infrastructure.amqpUrl, exchange, queue ? [queue] : [], RETRY_DELAYS);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,7 +1,6 @@
 // Notifications specification: one notification per order and type, whatever order or how often the events arrive; SMTP when configured.
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Config } from '../../platform/config.js';
@@ -9,10 +8,9 @@ import { createEvent, type EventData, type EventType, type IntegrationEvent } fr
 import { createLogger } from '../../platform/logger.js';
 import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { startNotifications, type RunningNotifications } from '../../event-handlers/notifications/index.js';
 
-import { testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
+import { deleteTopology, testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
 const infrastructure = inject('infrastructure');
 const log = createLogger('notifications-test', 'silent');
 const RETRY_DELAYS = [200, 400];
@@ -57,24 +55,6 @@ class OrderEvents {
   }
 }
 
-/** Removes what a test run declared on the shared broker, so runs leave nothing behind. */
-async function deleteTopology(exchange: string, queue: string | undefined): Promise<void> {
-  const connection = await amqplib.connect(infrastructure.amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    if (queue) {
-      for (const name of [queue, deadLetterQueueName(queue), ...RETRY_DELAYS.map((delay) => retryQueueName(queue, delay))]) {
-        await channel.deleteQueue(name);
-      }
-    }
-    await channel.deleteExchange(exchange);
-    await channel.deleteQueue(unroutableQueueName(exchange));
-    await channel.deleteExchange(unroutableQueueName(exchange));
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
-}
 
 const placed = (orderId: string, email = 'ada@example.com'): EventData<'order.placed'> => ({
   orderId,
@@ -123,7 +103,7 @@ describe('notifications without SMTP (logged)', () => {
   afterAll(async () => {
     await notifications?.stop();
     await events?.close();
-    await deleteTopology(exchange, notifications?.queue);
+    await deleteTopology(infrastructure.amqpUrl, exchange, notifications ? [notifications.queue] : [], RETRY_DELAYS);
   });
 
   it('records one email notification for a placed order, readable over HTTP', async () => {
@@ -275,7 +255,7 @@ describe('notifications with SMTP configured', () => {
     await notifications?.stop();
     await events?.close();
     await smtp?.close();
-    await deleteTopology(exchange, notifications?.queue);
+    await deleteTopology(infrastructure.amqpUrl, exchange, notifications ? [notifications.queue] : [], RETRY_DELAYS);
   });
 
   it('sends the email after the notification is stored, and records it as sent', async () => {

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import type { IntegrationEvent } from '../../platform/events/catalog.js';
 import { declareEventsExchange } from '../../platform/messaging/topology.js';
+import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 
 export const testLog = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -89,4 +90,23 @@ export async function queueDepth(managementUrl: string, queue: string): Promise<
   if (!response.ok) throw new Error(`management API ${response.status} for queue ${queue}`);
   const body = (await response.json()) as { messages?: number };
   return body.messages ?? 0;
+}
+
+/** Removes what a test declared on the shared broker (its queues with their retry and dead-letter queues, the exchange), so runs leave nothing behind. */
+export async function deleteTopology(amqpUrl: string, exchange: string, queues: readonly string[], retryDelaysMs: readonly number[]): Promise<void> {
+  const connection = await amqplib.connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of queues) {
+      for (const name of [queue, deadLetterQueueName(queue), ...retryDelaysMs.map((delay) => retryQueueName(queue, delay))]) {
+        await channel.deleteQueue(name);
+      }
+    }
+    await channel.deleteExchange(exchange);
+    await channel.deleteQueue(unroutableQueueName(exchange));
+    await channel.deleteExchange(unroutableQueueName(exchange));
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
 }

@@ -1,8 +1,9 @@
 // Gathers one order's timeline: the workflow history from Temporal and each choreography participant's own journal, merged in time order.
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../../../platform/logger.js';
 import { orderWorkflowId } from '../../../workflows/contract.js';
-import type { TimelineEntry } from './entry.js';
+import type { JournalEntry as TimelineEntry } from '../../../platform/observability/journal.js';
+import { grpcCode, grpcStatus } from '../../../platform/temporal/wire-values.js';
 import { entriesFromHistory } from './workflow-history.js';
 
 /** A participant that keeps its own journal and shares it at `GET <url>/journal?orderId=`. */
@@ -37,14 +38,7 @@ export class TimelineUnavailableError extends Error {
 
 
 /** describe() says WorkflowNotFoundError; fetching a history that does not exist surfaces the bare gRPC NOT_FOUND. */
-function isNotFound(error: unknown): boolean {
-  if (error instanceof WorkflowNotFoundError) return true;
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  return [error, cause].some((candidate) => isGrpcServiceError(candidate) && Number(candidate.code) === GRPC_NOT_FOUND);
-}
-
-/** gRPC's NOT_FOUND status code (@grpc/grpc-js is only a transitive dependency here). */
-const GRPC_NOT_FOUND = 5;
+const isNotFound = (error: unknown) => error instanceof WorkflowNotFoundError || grpcCode(error) === grpcStatus.NOT_FOUND;
 
 type Part = { source: string; entries: TimelineEntry[] } | { source: string; unavailable: string } | { source: string; notFound: true };
 

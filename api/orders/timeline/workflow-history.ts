@@ -2,15 +2,15 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 // @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
 import proto from '@temporalio/proto';
+import type { JournalEntry as TimelineEntry } from '../../../platform/observability/journal.js';
+import { durationToMs, searchAttributeValue, timestampToIso } from '../../../platform/temporal/wire-values.js';
 import { WorkflowPatch } from '../../../workflows/contract.js';
-import type { TimelineEntry } from './entry.js';
 
 const { temporal } = proto;
 const EventType = temporal.api.enums.v1.EventType;
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 type PendingActivity = proto.temporal.api.workflow.v1.IPendingActivityInfo;
-type Timestamp = proto.google.protobuf.ITimestamp | null | undefined;
 type Payloads = proto.temporal.api.common.v1.IPayloads | null | undefined;
 
 /** Who does the work of each activity: the participant the timeline shows it under. */
@@ -22,19 +22,6 @@ const activityParticipant: Record<string, string> = {
   publishEvent: 'orchestrator',
 };
 
-
-/** Protobuf int64 fields arrive as numbers or as Long objects. */
-const toNumber = (value: number | { toString(): string } | null | undefined): number =>
-  typeof value === 'number' ? value : Number(value?.toString() ?? 0);
-
-function timeOf(timestamp: Timestamp): string {
-  const ms = toNumber(timestamp?.seconds) * 1000 + Math.floor((timestamp?.nanos ?? 0) / 1e6);
-  return new Date(ms).toISOString();
-}
-
-function durationMs(duration: proto.google.protobuf.IDuration | null | undefined): number {
-  return toNumber(duration?.seconds) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);
-}
 
 function decodeFirst(payloads: Payloads): unknown {
   const first = payloads?.payloads?.[0];
@@ -71,14 +58,11 @@ function searchAttributeValues(event: HistoryEvent): Record<string, unknown> {
   const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
   return Object.fromEntries(
     Object.entries(fields).map(([name, payload]) => {
-      let value: unknown;
       try {
-        value = defaultPayloadConverter.fromPayload(payload);
+        return [name, searchAttributeValue(payload)];
       } catch {
-        value = undefined;
+        return [name, undefined];
       }
-      // Older servers hand keyword values back as one-element lists.
-      return [name, Array.isArray(value) && value.length === 1 ? value[0] : value];
     }),
   );
 }
@@ -117,7 +101,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
   let workflowTraceId: string | undefined;
 
   for (const event of events) {
-    const at = timeOf(event.eventTime);
+    const at = timestampToIso(event.eventTime);
     const add = (entry: Omit<TimelineEntry, 'at' | 'source'> & { source?: string }) =>
       entries.push({ at, source: 'orchestrator', ...(workflowTraceId ? { traceId: workflowTraceId } : {}), ...entry });
 
@@ -205,7 +189,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         const name = watchdogPatched && timersSeen === 0 ? 'inventory-slow-after' : 'inventory-deadline';
         timersSeen++;
         timerNames.set(attributes?.timerId ?? '', name);
-        add({ kind: 'timer-started', name, detail: { timeoutMs: durationMs(attributes?.startToFireTimeout) } });
+        add({ kind: 'timer-started', name, detail: { timeoutMs: durationToMs(attributes?.startToFireTimeout) } });
         break;
       }
       case EventType.EVENT_TYPE_TIMER_FIRED:
@@ -249,7 +233,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
     if ((pending.attempt ?? 1) <= 1 && !pending.lastFailure) continue;
     const type = pending.activityType?.name ?? 'activity';
     entries.push({
-      at: timeOf(pending.lastAttemptCompleteTime ?? pending.lastStartedTime ?? pending.scheduledTime),
+      at: timestampToIso(pending.lastAttemptCompleteTime ?? pending.lastStartedTime ?? pending.scheduledTime),
       source: activityParticipant[type] ?? 'orchestrator',
       kind: 'step-retrying',
       name: type,
@@ -257,7 +241,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
       ...(workflowTraceId ? { traceId: workflowTraceId } : {}),
       detail: {
         failure: failureMessage(pending.lastFailure) ?? 'unknown',
-        ...(pending.nextAttemptScheduleTime ? { nextAttemptAt: timeOf(pending.nextAttemptScheduleTime) } : {}),
+        ...(pending.nextAttemptScheduleTime ? { nextAttemptAt: timestampToIso(pending.nextAttemptScheduleTime) } : {}),
       },
     });
   }
