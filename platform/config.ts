@@ -19,6 +19,32 @@ const url = z.url();
 const milliseconds = z.string().trim().regex(/^\d+(,\d+)*$/, 'expected comma-separated milliseconds, e.g. 1000,5000,30000')
   .transform((raw) => raw.split(',').map(Number));
 
+/** `PAYLOAD_KEYS`: `id:base64key,...`, each key 32 bytes (AES-256); the first encrypts, every one decrypts (rotation). */
+const payloadKeys = z.string().trim().transform((raw, ctx) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_.-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
+    const key = match ? Buffer.from(match[2]!, 'base64') : undefined;
+    if (!match || key?.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'expected comma-separated id:key pairs, each key 32 bytes in base64, e.g. k1:<openssl rand -base64 32>' });
+      return z.NEVER;
+    }
+    if (keys.some((known) => known.id === match[1])) {
+      ctx.addIssue({ code: 'custom', message: `key id "${match[1]}" appears twice` });
+      return z.NEVER;
+    }
+    keys.push({ id: match[1]!, key: key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected at least one id:key pair' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+/** A shared secret: long enough that guessing it is not an option. */
+const secret = z.string().min(32, 'expected a secret of at least 32 characters, e.g. $(openssl rand -base64 32)');
+
 const environment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -68,6 +94,24 @@ const environment = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   /** The OpenTelemetry switch: true turns tracing off (no spans, no trace ids in logs or the timeline). */
   OTEL_SDK_DISABLED: z.stringbool().default(false),
+  /** HS256 secret for the API's bearer tokens (local and tests). Production: JWT_JWKS_URL instead. */
+  JWT_SECRET: secret.optional(),
+  /** Where the API fetches the public keys of RS256/ES256 tokens (the identity provider's JWKS). */
+  JWT_JWKS_URL: url.optional(),
+  JWT_ISSUER: z.string().min(1).default('ensemble'),
+  JWT_AUDIENCE: z.string().min(1).default('ensemble-api'),
+  /** Clock skew allowed on a token's exp/nbf/iat. */
+  JWT_CLOCK_TOLERANCE: duration.prefault('30s'),
+  /** The shared service credential: the components' own HTTP surfaces answer only to the API, the worker and operators. */
+  SERVICE_TOKEN: secret.optional(),
+  /** Keys of the Temporal payload codec (AES-256-GCM); every client and worker must have them. */
+  PAYLOAD_KEYS: payloadKeys.optional(),
+  /** The origin allowed to call the codec endpoint from a browser (the Temporal UI). Unset: TEMPORAL_UI_URL's origin. */
+  CODEC_CORS_ORIGIN: url.optional(),
+  /** Express's `trust proxy`: false (direct clients), true, a hop count, or a comma-separated list of proxy addresses. */
+  TRUST_PROXY: z.string().trim().min(1).default('false'),
+  /** Requests per client (its token's subject, else its address) per minute before 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   /** Fault testing only: comma-separated crash points (platform/crash-points.ts) at which the process kills itself. */
   CRASH_AT: z.string().transform((raw) => raw.split(',').map((point) => point.trim()).filter(Boolean)).pipe(z.array(z.enum(crashPoints))).prefault(''),
 });
@@ -90,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigurationError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })));
   }
   return parsed.data;
+}
+
+/** The settings a component cannot run without although others can: named, like every configuration error. */
+export function requireSetting<K extends keyof Config>(config: Config, variable: K, why: string): NonNullable<Config[K]> {
+  const value = config[variable];
+  if (value === undefined || value === null) throw new ConfigurationError([{ variable, message: `required ${why}` }]);
+  return value;
 }
 
 /** Every variable the platform reads, for documentation and for the configuration test. */

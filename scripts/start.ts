@@ -8,6 +8,7 @@ import { ConfigurationError, loadConfig, type Config } from '../platform/config.
 import { preparePgliteTemplate } from '../platform/store/database.js';
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
+import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { rabbitNodeUrl, startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { rabbitmq } from './system-packages/packages.js';
@@ -232,6 +233,7 @@ async function main(): Promise<void> {
   }
 
   const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
+  const localSecrets = loadLocalSecrets(dataDir);
   if (runRabbit) {
     try {
       await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: stackOutput() });
@@ -351,6 +353,7 @@ async function main(): Promise<void> {
     INVENTORY_URL: process.env.INVENTORY_URL || `http://127.0.0.1:${config.INVENTORY_PORT}`,
     NOTIFICATIONS_URL: process.env.NOTIFICATIONS_URL || `http://127.0.0.1:${config.NOTIFICATIONS_PORT}`,
     ORDER_OUTCOME_URL: process.env.ORDER_OUTCOME_URL || `http://127.0.0.1:${config.ORDER_OUTCOME_PORT}`,
+    ...localSecrets,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {
     const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { TEST_SECRETS } from './secrets.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { startApi, type RunningApi } from '../../api/index.js';
@@ -13,6 +14,7 @@ export const NOWHERE = 'http://127.0.0.1:9';
 export function testConfig(infrastructure: Infrastructure, overrides: Record<string, string> = {}): Config {
   const suffix = randomUUID().slice(0, 8);
   return loadConfig({
+    ...TEST_SECRETS,
     PORT: '0',
     DATA_DIR: ':memory:',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',

@@ -1,6 +1,7 @@
 // Broker helpers for tests: a unique exchange per test file, and a probe queue to watch what is published.
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
+import { TEST_SECRETS } from './secrets.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import type { IntegrationEvent } from '../../platform/events/catalog.js';
@@ -12,6 +13,7 @@ export const testLog = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silen
 /** A configuration pointing at the test servers, with an exchange of its own so test files never see each other's events. */
 export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: string }, overrides: Record<string, string> = {}): Config {
   return loadConfig({
+    ...TEST_SECRETS,
     AMQP_URL: infrastructure.amqpUrl,
     TEMPORAL_ADDRESS: infrastructure.temporalAddress,
     EVENTS_EXCHANGE: `test.events.${randomUUID().slice(0, 8)}`,

@@ -11,6 +11,7 @@ import { startRabbitNode, type RabbitNode } from '../../../scripts/local-servers
 import { repositoryRoot } from '../../../scripts/local-servers/temporal-cli.js';
 import { createTestDatabase } from '../databases.js';
 import { eventually } from '../broker.js';
+import { TEST_SECRETS } from '../secrets.js';
 
 export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'worker' | 'api';
 
@@ -87,6 +88,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? directory,
     LOG_LEVEL: 'info',
+    ...TEST_SECRETS,
     AMQP_URL: broker.url,
     RABBITMQ_MANAGEMENT_URL: managementUrl,
     TEMPORAL_ADDRESS: infrastructure.temporalAddress,
