@@ -1,4 +1,5 @@
 // Typed HTTP client for the payment provider; the payment activities wrap it and decide what is retryable.
+import { serviceAuthorization } from '../platform/http/service-auth.js';
 import { z } from 'zod';
 import { ErrorBodySchema } from '../platform/http/errors.js';
 import { tracedFetch } from '../platform/http/tracing.js';
@@ -6,6 +7,8 @@ import { tracedFetch } from '../platform/http/tracing.js';
 export interface PaymentProviderClientOptions {
   /** The provider's base URL, e.g. config.PAYMENT_PROVIDER_URL. */
   baseUrl: string;
+  /** The platform's SERVICE_TOKEN: the stand-in answers only to the platform's components. */
+  serviceToken: string;
   /**
    * Per-request deadline; a request that takes longer counts as the provider being unavailable.
    * @default 10_000
@@ -109,7 +112,7 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
     path: string,
     init: { body?: unknown; idempotencyKey?: string; /** The path without ids, naming the trace span. */ route?: string } = {},
   ): Promise<unknown> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...serviceAuthorization(options.serviceToken) };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
     const description = `${method} ${path}`;

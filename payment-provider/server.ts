@@ -14,6 +14,7 @@ import { openDatabase } from '../platform/store/database.js';
 import { migrate } from '../platform/store/migrations.js';
 import { FaultInjector, faultSettingsSchema } from './faults.js';
 import { httpMetrics } from '../platform/http/metrics-middleware.js';
+import { requireServiceToken, serviceTokenOf } from '../platform/http/service-auth.js';
 import {
   createPaymentsStore,
   paymentsMigrations,
@@ -76,11 +77,13 @@ const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringi
 
 const send = (res: Response, answer: ProviderResponse) => res.status(answer.status).json(answer.body);
 
-function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
+function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger, serviceToken: string) {
   const app = express();
   app.disable('x-powered-by');
   app.use(tracingMiddleware('payment-provider'));
   app.use(httpMetrics('payment-provider'));
+  // A real processor authenticates its merchant; the stand-in takes the platform's service credential (also for /__faults).
+  app.use(requireServiceToken(serviceToken));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {
@@ -149,13 +152,14 @@ function createApp(store: PaymentsStore, faults: FaultInjector, log: Logger) {
 
 /** Starts the stand-in: opens and migrates its store, then listens on PAYMENT_PROVIDER_PORT (0 picks a free port). */
 export async function startPaymentProvider(config: Config, log: Logger): Promise<PaymentProvider> {
+  const serviceToken = serviceTokenOf(config, 'the payment provider');
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: 'payment-provider', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
     await migrate(db, PAYMENTS_SCHEMA, paymentsMigrations);
 
-    const app = createApp(createPaymentsStore(db), new FaultInjector(), log);
+    const app = createApp(createPaymentsStore(db), new FaultInjector(), log, serviceToken);
     const { url, close } = await listen(app, { port: config.PAYMENT_PROVIDER_PORT, host: config.HOST, log, graceMs: STOP_GRACE_MS });
     resources.push('http server', close);
     log.info({ url, store: db.kind }, 'payment provider listening');

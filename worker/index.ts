@@ -1,4 +1,5 @@
 // The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
+import { serviceTokenOf } from '../platform/http/service-auth.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../platform/config.js';
@@ -40,6 +41,8 @@ export interface WorkerOverrides {
 
 export async function startWorker(config: Config, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   armCrashPoints(config.CRASH_AT);
+  // The payment stand-in answers only to holders of the service credential; missing, the worker could never pay.
+  const serviceToken = serviceTokenOf(config, 'the worker');
   const resources = new ResourceStack(log);
   try {
     // Before any connection: the SDK's logs and metrics are set up by the runtime's installation.
@@ -69,7 +72,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       sinks: { ...orderOutcomeSinks, ...workflowSpanSinks() },
       activities: createActivities({
         catalog: catalog.store,
-        payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL }),
+        payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL, serviceToken }),
         publisher,
       }),
       // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.

@@ -14,6 +14,7 @@ import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow }
 import type { Journal } from '../../platform/observability/journal.js';
 import { journalRouter } from '../../platform/observability/journal-route.js';
 import { httpMetrics } from '../../platform/http/metrics-middleware.js';
+import { requireServiceToken } from '../../platform/http/service-auth.js';
 
 const INT4_MAX = 2_147_483_647;
 const BODY_LIMIT = '100kb';
@@ -37,13 +38,15 @@ const ownerProduct = (product: ProductRow) => ({
   updatedAt: new Date(product.updated_at).toISOString(),
 });
 
-export function createInventoryApp(options: { db: Database; log: Logger; journal: Journal; afterCommit: () => void }) {
+export function createInventoryApp(options: { db: Database; log: Logger; journal: Journal; afterCommit: () => void; serviceToken: string }) {
   const { db, log, afterCommit } = options;
   const store = createInventoryStore(db);
   const app = express();
   app.disable('x-powered-by');
   app.use(tracingMiddleware('inventory'));
   app.use(httpMetrics('inventory'));
+  // Catalog writes and stock are the owner's: only the platform's components (the API, operators) may ask.
+  app.use(requireServiceToken(options.serviceToken));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.get('/health', (_req, res) => {

@@ -1,4 +1,5 @@
 // Inventory wiring: store, broker, outbox relay, the event consumer and the HTTP surface, started and stopped in order.
+import { serviceTokenOf } from '../../platform/http/service-auth.js';
 import { listen } from '../../platform/http/listen.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
@@ -32,6 +33,8 @@ export interface RunningInventory extends Stoppable {
 
 export async function startInventory(config: Config, log: Logger): Promise<RunningInventory> {
   armCrashPoints(config.CRASH_AT);
+  // Checked before anything opens: without it the surface could not tell its callers from the public.
+  const serviceToken = serviceTokenOf(config, 'inventory');
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: INVENTORY_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -66,7 +69,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createInventoryApp({ db, log, journal, afterCommit: () => relay.wake() }), { port: config.INVENTORY_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createInventoryApp({ db, log, journal, afterCommit: () => relay.wake() , serviceToken }), { port: config.INVENTORY_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind }, 'inventory started');
     return { url, queue, db, stop: () => resources.stop() };

@@ -10,6 +10,7 @@ import { createNotificationsStore, type NotificationRow } from './store.js';
 import type { Journal } from '../../platform/observability/journal.js';
 import { journalRouter } from '../../platform/observability/journal-route.js';
 import { httpMetrics } from '../../platform/http/metrics-middleware.js';
+import { requireServiceToken } from '../../platform/http/service-auth.js';
 
 const notificationsQuery = z.object({ orderId: z.string({ error: 'the orderId query parameter is required' }).min(1).max(200) });
 
@@ -26,12 +27,14 @@ const notificationView = (row: NotificationRow) => ({
   delivery: row.delivery,
 });
 
-export function createNotificationsApp(options: { db: Database; log: Logger; journal: Journal }) {
+export function createNotificationsApp(options: { db: Database; log: Logger; journal: Journal; serviceToken: string }) {
   const { db, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(tracingMiddleware('notifications'));
   app.use(httpMetrics('notifications'));
+  // Customers' addresses are here: the API reads them for the order's owner, nobody reads them directly.
+  app.use(requireServiceToken(options.serviceToken));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,4 +1,5 @@
 // Notifications wiring: store, broker, the event consumer, the delivery loop and the HTTP read surface, started and stopped in order.
+import { serviceTokenOf } from '../../platform/http/service-auth.js';
 import { listen } from '../../platform/http/listen.js';
 import type { Config } from '../../platform/config.js';
 import { ResourceStack, type Stoppable } from '../../platform/lifecycle.js';
@@ -28,6 +29,8 @@ export interface RunningNotifications extends Stoppable {
 }
 
 export async function startNotifications(config: Config, log: Logger): Promise<RunningNotifications> {
+  // Checked before anything opens: without it the surface could not tell its callers from the public.
+  const serviceToken = serviceTokenOf(config, 'notifications');
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: NOTIFICATIONS_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -55,7 +58,7 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createNotificationsApp({ db, log, journal }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createNotificationsApp({ db, log, journal , serviceToken }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind, delivery: delivery.mode }, 'notifications started');
     return { url, queue, db, stop: () => resources.stop() };

@@ -1,4 +1,5 @@
 // The order-outcome bridge component: consumes inventory.reserved / inventory.rejected and signals the order workflow.
+import { serviceTokenOf } from '../../platform/http/service-auth.js';
 import type { Config } from '../../platform/config.js';
 import { listen } from '../../platform/http/listen.js';
 import type { Logger } from '../../platform/logger.js';
@@ -26,6 +27,8 @@ export interface RunningOrderOutcome extends Stoppable {
 
 export async function startOrderOutcome(config: Config, log: Logger): Promise<RunningOrderOutcome> {
   armCrashPoints(config.CRASH_AT);
+  // Checked before anything opens: without it the surface could not tell its callers from the public.
+  const serviceToken = serviceTokenOf(config, 'order-outcome');
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: ORDER_OUTCOME_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -48,7 +51,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createOrderOutcomeApp({ log, journal }), { port: config.ORDER_OUTCOME_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createOrderOutcomeApp({ log, journal , serviceToken }), { port: config.ORDER_OUTCOME_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, store: db.kind }, 'order-outcome started');
     return { url, stop: () => resources.stop() };

@@ -1,7 +1,7 @@
 // The last two handlers of every HTTP server: unknown routes answer 404, and every failure leaves in the documented error shape.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
-import { HttpError, InternalServerError, MalformedJsonError, NotFoundError, PayloadTooLargeError, ValidationFailedError } from './errors.js';
+import { HttpError, InternalServerError, MalformedJsonError, NotFoundError, PayloadTooLargeError, UnauthenticatedError, ValidationFailedError } from './errors.js';
 
 export interface ErrorMiddlewareOptions {
   /** The body size limit the server's JSON parser was given, named in the 413 message. */
@@ -54,6 +54,7 @@ export function errorMiddleware(log: Logger, options: ErrorMiddlewareOptions = {
       log.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
       answer = new InternalServerError();
     }
+    if (answer instanceof UnauthenticatedError) res.set('WWW-Authenticate', answer.challenge);
     const body = answer.toBody();
     res.status(answer.status).json({ error: { ...body.error, code: codeOf(answer) } });
   };

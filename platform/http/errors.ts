@@ -57,6 +57,28 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/**
+ * 401: no credentials, or credentials that do not hold. `challenge` is the `WWW-Authenticate` value the error
+ * middleware sends with it (RFC 6750), so clients can tell "send a token" from "your token is bad".
+ */
+export class UnauthenticatedError extends HttpError {
+  override readonly name = 'UnauthenticatedError';
+  constructor(
+    message: string,
+    readonly challenge = 'Bearer',
+  ) {
+    super(401, 'UNAUTHENTICATED', message);
+  }
+}
+
+/** 403: who the caller is is known, and they may not do this. */
+export class ForbiddenError extends HttpError {
+  override readonly name = 'ForbiddenError';
+  constructor(message: string) {
+    super(403, 'FORBIDDEN', message);
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   override readonly name = 'PayloadTooLargeError';
   constructor(limit?: string) {

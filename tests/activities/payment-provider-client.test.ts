@@ -13,16 +13,17 @@ import {
 import { startPaymentProvider, type PaymentProvider } from '../../payment-provider/server.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
+import { serviceAuth, TEST_SECRETS } from '../support/secrets.js';
 
 let provider: PaymentProvider;
 let client: PaymentProviderClient;
 
 beforeAll(async () => {
   provider = await startPaymentProvider(
-    loadConfig({ PAYMENT_PROVIDER_PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }),
+    loadConfig({ ...TEST_SECRETS, PAYMENT_PROVIDER_PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }),
     createLogger('payment-provider', 'silent'),
   );
-  client = createPaymentProviderClient({ baseUrl: provider.url, timeoutMs: 2_000 });
+  client = createPaymentProviderClient({ baseUrl: provider.url, serviceToken: TEST_SECRETS.SERVICE_TOKEN, timeoutMs: 2_000 });
 });
 afterAll(async () => {
   await provider?.stop();
@@ -39,7 +40,7 @@ const payment = (token: string) => ({
 async function setFaults(settings: Record<string, number>) {
   const response = await fetch(`${provider.url}/__faults`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...serviceAuth, 'content-type': 'application/json' },
     body: JSON.stringify(settings),
   });
   expect(response.status).toBe(200);
@@ -84,7 +85,7 @@ describe('payment provider client client', () => {
   });
 
   it('maps connection refused to PaymentProviderUnavailableError', async () => {
-    const unreachable = createPaymentProviderClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const unreachable = createPaymentProviderClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, serviceToken: TEST_SECRETS.SERVICE_TOKEN });
     const error = await unreachable.authorize(payment('tok_visa')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PaymentProviderUnavailableError);
     expect((error as PaymentProviderUnavailableError).status).toBeUndefined();
@@ -93,7 +94,7 @@ describe('payment provider client client', () => {
 
   it('maps a provider slower than the timeout to PaymentProviderUnavailableError', async () => {
     await setFaults({ delayMs: 1_000, delayNextRequests: 1 });
-    const impatient = createPaymentProviderClient({ baseUrl: provider.url, timeoutMs: 200 });
+    const impatient = createPaymentProviderClient({ baseUrl: provider.url, serviceToken: TEST_SECRETS.SERVICE_TOKEN, timeoutMs: 200 });
     const error = await impatient.authorize(payment('tok_visa')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PaymentProviderUnavailableError);
     expect((error as Error).message).toMatch(/within 200ms/);

@@ -5,7 +5,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENT_ATTRIBUTE, startTracing } from '../../platform/observability/tracing.js';
 import { eventually } from '../support/broker.js';
-import { call, createProduct, notificationsOf, orderRequest, placeOrder, waitForStatus, waitForTerminal } from '../support/http.js';
+import { createProduct, ownerCall, notificationsOf, orderRequest, placeOrder, waitForStatus, waitForTerminal } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const exporter = new InMemorySpanExporter();
@@ -142,7 +142,7 @@ describe('tracing an order', () => {
     // The timeline's entries name the trace: what inventory and the bridge recorded for the order carries its trace id.
     const traceId = root.spanContext().traceId;
     for (const component of [stack.inventory, stack.orderOutcome]) {
-      const { entries } = (await call(`${component}/journal?orderId=${orderId}`)).body as { entries: { kind: string; traceId?: string }[] };
+      const { entries } = (await ownerCall(`${component}/journal?orderId=${orderId}`)).body as { entries: { kind: string; traceId?: string }[] };
       const recorded = entries.filter((entry) => entry.kind === 'event-consumed' || entry.kind === 'signal-sent');
       expect(recorded.length).toBeGreaterThan(0);
       expect(recorded.map((entry) => entry.traceId)).toEqual(recorded.map(() => traceId));

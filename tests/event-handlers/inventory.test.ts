@@ -21,6 +21,7 @@ import { startInventory, type RunningInventory } from '../../event-handlers/inve
 import { INVENTORY_SCHEMA, createInventoryStore, inventoryMigrations } from '../../event-handlers/inventory/store.js';
 import { createTestDatabase } from '../support/databases.js';
 import { deleteTopology, testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
+import { serviceAuth } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('inventory-test', 'silent');
@@ -99,7 +100,7 @@ interface ResponseBody {
 async function http(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: ResponseBody }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? serviceAuth : { ...serviceAuth, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as ResponseBody };

@@ -11,6 +11,7 @@ import { createEventPublisher, type EventPublisher } from '../../platform/messag
 import { startNotifications, type RunningNotifications } from '../../event-handlers/notifications/index.js';
 
 import { deleteTopology, testConfig as sharedTestConfig, waitFor } from '../support/broker.js';
+import { serviceAuth } from '../support/secrets.js';
 const infrastructure = inject('infrastructure');
 const log = createLogger('notifications-test', 'silent');
 const RETRY_DELAYS = [200, 400];
@@ -83,7 +84,7 @@ interface NotificationView {
 }
 
 async function notificationsOf(base: string, orderId: string): Promise<NotificationView[]> {
-  const response = await fetch(`${base}/notifications?orderId=${encodeURIComponent(orderId)}`);
+  const response = await fetch(`${base}/notifications?orderId=${encodeURIComponent(orderId)}`, { headers: serviceAuth });
   expect(response.status).toBe(200);
   return ((await response.json()) as { notifications: NotificationView[] }).notifications;
 }
@@ -159,7 +160,7 @@ describe('notifications without SMTP (logged)', () => {
   });
 
   it('answers GET /notifications without an orderId with 400 VALIDATION_FAILED', async () => {
-    const response = await fetch(`${notifications.url}/notifications`);
+    const response = await fetch(`${notifications.url}/notifications`, { headers: serviceAuth });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: { code: 'VALIDATION_FAILED', message: anyString, details: [{ path: 'orderId', message: anyString }] },

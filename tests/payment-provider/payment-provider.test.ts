@@ -5,6 +5,7 @@ import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { startPaymentProvider, type PaymentProvider } from '../../payment-provider/server.js';
 import { createTestDatabase } from '../support/databases.js';
+import { serviceAuth, TEST_SECRETS } from '../support/secrets.js';
 
 const log = createLogger('payment-provider', 'silent');
 
@@ -27,7 +28,7 @@ const stores: Store[] = [
 ];
 
 const providerConfig = (databaseUrl?: string) =>
-  loadConfig({ PAYMENT_PROVIDER_PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  loadConfig({ ...TEST_SECRETS, PAYMENT_PROVIDER_PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
 
 /** Every field any of the provider's answers may carry; each test reads the ones its answer has. */
 interface ProviderBody {
@@ -53,7 +54,7 @@ interface Answer {
 
 function client(baseUrl: () => string) {
   const request = async (method: string, path: string, options: { body?: unknown; key?: string } = {}): Promise<Answer> => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...serviceAuth };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
     const response = await fetch(`${baseUrl()}${path}`, {
@@ -216,7 +217,7 @@ describe.each(stores)('payment provider stand-in on $name', (store) => {
     it('answers malformed JSON with 400 invalid_json', async () => {
       const response = await fetch(`${provider.url}/v1/authorizations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        headers: { ...serviceAuth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
         body: '{"orderId":',
       });
       expect(response.status).toBe(400);

@@ -1,6 +1,7 @@
 // Gathers one order's timeline: the workflow history from Temporal and each choreography participant's own journal, merged in time order.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../../../platform/logger.js';
+import { serviceAuthorization } from '../../../platform/http/service-auth.js';
 import { orderWorkflowId } from '../../../workflows/contract.js';
 import type { JournalEntry as TimelineEntry } from '../../../platform/observability/journal.js';
 import { grpcCode, grpcStatus } from '../../../platform/temporal/wire-values.js';
@@ -23,6 +24,8 @@ export interface TimelineOptions {
   temporal: Client;
   journals: readonly JournalSource[];
   log: Logger;
+  /** The participants' surfaces answer only to the service credential. */
+  serviceToken: string;
   /** Each participant's answer is awaited this long at most. */
   timeoutMs: number;
 }
@@ -44,6 +47,7 @@ type Part = { source: string; entries: TimelineEntry[] } | { source: string; una
 
 export function createTimelineReader(options: TimelineOptions) {
   const { temporal, journals, log, timeoutMs } = options;
+  const headers = serviceAuthorization(options.serviceToken);
 
   const orchestratorPart = async (orderId: string): Promise<Part> => {
     const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
@@ -59,7 +63,7 @@ export function createTimelineReader(options: TimelineOptions) {
 
   const journalPart = async ({ source, url }: JournalSource, orderId: string): Promise<Part> => {
     try {
-      const response = await fetch(`${url.replace(/\/$/, '')}/journal?orderId=${encodeURIComponent(orderId)}`, { signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(`${url.replace(/\/$/, '')}/journal?orderId=${encodeURIComponent(orderId)}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
       if (!response.ok) return { source, unavailable: `answered HTTP ${response.status}` };
       const body = (await response.json()) as { entries?: TimelineEntry[] };
       return { source, entries: body.entries ?? [] };
