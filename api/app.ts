@@ -10,6 +10,7 @@ import { registerDeadLetterPaths } from './admin/openapi.js';
 import { createDeadLetterRouter } from './admin/dead-letter-routes.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
 import { createCatalogRouter, type CatalogRouterOptions } from './catalog/routes.js';
+import { authenticate, requireRole, type VerifyToken } from './http/auth.js';
 import { buildOpenApiDocument, registerOpenApiPath } from './http/openapi.js';
 import { createHealthRouter, registerHealthPaths, type ReadinessProbe } from './http/readiness.js';
 import { requestLogger } from './http/request-logger.js';
@@ -21,6 +22,7 @@ import { registerOrderPaths } from './orders/openapi.js';
 import { createOrdersRouter } from './orders/routes.js';
 import { createOrderGateway, defaultOrderCallTimeouts, type OrderCallTimeouts } from './orders/temporal-gateway.js';
 import { createTimelineReader } from './orders/timeline/gather.js';
+import { createOrderAccess } from './orders/access.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { httpMetrics } from '../platform/http/metrics-middleware.js';
 
@@ -51,24 +53,31 @@ export interface ApiDependencies {
   readiness: ReadinessProbe[];
   /** Operators' dead-letter tooling behind /admin/dead-letters. */
   deadLetters: DeadLetters;
+  /** Checks bearer tokens (api/http/auth.ts createTokenVerifier). */
+  verifyToken: VerifyToken;
+  /** SERVICE_TOKEN, sent on every call to the owners' surfaces. */
+  serviceToken: string;
   limits?: Partial<ApiLimits>;
 }
 
 export function createApp(deps: ApiDependencies): express.Express {
   const { config, log } = deps;
   const limits = { ...defaultApiLimits, ...deps.limits };
-  const callUpstream = createUpstreamCaller(log, limits.upstreamTimeoutMs);
+  const callUpstream = createUpstreamCaller(log, limits.upstreamTimeoutMs, deps.serviceToken);
 
   const app = express();
   app.disable('x-powered-by');
   app.use(tracingMiddleware('api'));
   app.use(httpMetrics('api'));
   app.use(requestLogger(log));
+  // Before the body parser and every route: each route's guard, and the per-client rate limit, read res.locals.principal.
+  app.use(authenticate(deps.verifyToken));
   app.use(express.json({ limit: limits.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
+  const orders = createOrderGateway(deps.temporal, orderTaskQueue(config), limits.orderCalls);
   app.use(
     createOrdersRouter({
-      orders: createOrderGateway(deps.temporal, orderTaskQueue(config), limits.orderCalls),
+      orders,
       idempotency: deps.idempotency,
       inventoryTimeoutMs: config.INVENTORY_TIMEOUT,
       inventorySlowAfterMs: config.INVENTORY_SLOW_AFTER,
@@ -84,13 +93,16 @@ export function createApp(deps: ApiDependencies): express.Express {
           { source: 'order-outcome', url: config.ORDER_OUTCOME_URL },
         ],
         log,
+        serviceToken: deps.serviceToken,
         timeoutMs: limits.upstreamTimeoutMs,
       }),
     }),
   );
   app.use(createCatalogRouter({ catalog: deps.catalog, inventoryUrl: config.INVENTORY_URL, callUpstream }));
-  app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream }));
+  app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream, readVisibleOrder: createOrderAccess(orders) }));
   app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs));
+  // Everything under /admin is operators' only, whatever is added there later.
+  app.use('/admin', requireRole('admin'));
   app.use('/admin/dead-letters', createDeadLetterRouter(deps.deadLetters));
 
   // The document lists the concerns in this same order.

@@ -12,6 +12,8 @@ import { connectTemporalClient, ensureSearchAttributes } from '../platform/tempo
 import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
+import { createTokenVerifier } from './http/auth.js';
+import { serviceTokenOf } from '../platform/http/service-auth.js';
 import { apiReadinessProbes } from './http/readiness.js';
 import { API_SCHEMA, apiMigrations, createIdempotencyStore } from './orders/idempotency-store.js';
 import { orderTaskQueue } from '../workflows/contract.js';
@@ -26,6 +28,9 @@ export interface RunningApi extends Stoppable {
 
 export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
   armCrashPoints(config.CRASH_AT);
+  // Both checked before anything opens, so a missing secret stops the start at once, naming the variable.
+  const verifyToken = createTokenVerifier(config);
+  const serviceToken = serviceTokenOf(config, 'the api');
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -55,6 +60,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       idempotency: createIdempotencyStore(db),
       catalog: replica.store,
       readiness: apiReadinessProbes({ temporal, broker, db }),
+      verifyToken,
+      serviceToken,
       // Connects per operation (operators' calls are rare), so nothing to stop here.
       deadLetters: createDeadLetters({
         amqpUrl: config.AMQP_URL,

@@ -5,6 +5,7 @@ import { parseRequest } from '../../platform/http/validation.js';
 import type { ReplicaProduct } from '../../catalog-replica/index.js';
 import { upstreamUrl, type CallUpstream } from '../http/upstream.js';
 import { PutProductRequestSchema, SkuSchema, type Product } from './schemas.js';
+import { requireRole } from '../http/auth.js';
 
 export interface CatalogRouterOptions {
   /** The api's own catalog replica; product reads never call inventory. */
@@ -36,7 +37,8 @@ export function createCatalogRouter({ catalog, inventoryUrl, callUpstream }: Cat
     res.json(toProduct(product));
   });
 
-  router.put('/products/:sku', async (req, res) => {
+  // Reads are open (a shop window); writes change what everyone is charged, so operators only.
+  router.put('/products/:sku', requireRole('admin'), async (req, res) => {
     const sku = parseRequest(SkuSchema, req.params.sku, 'path');
     const body = parseRequest(PutProductRequestSchema, req.body, 'body');
     const answer = await callUpstream('inventory', upstreamUrl(inventoryUrl, `/products/${encodeURIComponent(sku)}`), {

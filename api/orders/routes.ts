@@ -1,11 +1,13 @@
 // The order routes: place (idempotent, early return once the cart is verified), read, list and cancel, each one Temporal call.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
+import { ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import { crashPoint } from '../../platform/crash-points.js';
 import { orderWorkflowId, type OrderInput, type OrderState } from '../../workflows/contract.js';
 import { CartInvalidError, IdempotencyConflictError } from '../http/errors.js';
+import { actsFor, callerOf, requireAuthenticated } from '../http/auth.js';
+import { createOrderAccess } from './access.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { hashRequest, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
 import {
@@ -56,6 +58,7 @@ const lines = (state: OrderState) => state.lines.map(({ sku, name, quantity, uni
 
 export function createOrdersRouter(options: OrdersRouterOptions): Router {
   const { orders, idempotency } = options;
+  const readVisibleOrder = createOrderAccess(orders);
   const publicBase = (options.publicUrl ?? '').replace(/\/$/, '');
   const temporalUiBase = options.temporalUiUrl.replace(/\/$/, '');
 
@@ -89,8 +92,11 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
 
   const router = Router();
 
-  router.post('/orders', async (req, res) => {
+  router.post('/orders', requireAuthenticated, async (req, res) => {
     const body = parseRequest(CreateOrderRequestSchema, req.body, 'body');
+    // Before the idempotency claim, so a refused request leaves no key behind. Admins may order on anyone's behalf.
+    const caller = callerOf(res);
+    if (!actsFor(caller, body.customerId)) throw new ForbiddenError(`A customer orders only as themself: customerId must be ${caller.sub}`);
     const key = idempotencyKeyFrom(req);
 
     let orderId: string = randomUUID();
@@ -120,18 +126,24 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     send(res, orderId, response);
   });
 
-  router.get('/orders', async (req, res) => {
+  router.get('/orders', requireAuthenticated, async (req, res) => {
     const query = parseRequest(ListOrdersQuerySchema, req.query, 'query');
-    const filter = { customerId: query.customerId, status: query.status };
+    const caller = callerOf(res);
+    // A customer's list is always their own; naming someone else is refused rather than silently ignored.
+    if (caller.role === 'customer' && query.customerId !== undefined && query.customerId !== caller.sub) {
+      throw new ForbiddenError(`A customer lists only their own orders: customerId must be ${caller.sub} or left out`);
+    }
+    const customerId = caller.role === 'customer' ? caller.sub : query.customerId;
+    const filter = { customerId, status: query.status };
     const pageToken = query.cursor === undefined ? undefined : decodeCursor(query.cursor, filter);
     const page = await orders.listOrders({ ...filter, limit: query.limit, pageToken });
     const summaries: OrderSummary[] = page.orders.map((order) => ({ ...order, links: links(order.orderId) }));
     res.json({ orders: summaries, nextCursor: page.nextPageToken ? encodeCursor(page.nextPageToken, filter) : null });
   });
 
-  router.get('/orders/:orderId', async (req, res) => {
+  router.get('/orders/:orderId', requireAuthenticated, async (req, res) => {
     const orderId = orderIdFrom(req);
-    const state = await orders.getOrder(orderId);
+    const state = await readVisibleOrder(callerOf(res), orderId);
     const body: Order = {
       orderId,
       status: state.status,
@@ -153,8 +165,11 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     res.json(body);
   });
 
-  router.get('/orders/:orderId/timeline', async (req, res) => {
+  router.get('/orders/:orderId/timeline', requireAuthenticated, async (req, res) => {
     const orderId = orderIdFrom(req);
+    const caller = callerOf(res);
+    // Admins skip the extra read: the timeline answers 404 for a missing order on its own.
+    if (caller.role !== 'admin') await readVisibleOrder(caller, orderId);
     try {
       res.json(await options.readTimeline(orderId));
     } catch (error) {
@@ -164,8 +179,11 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     }
   });
 
-  router.post('/orders/:orderId/cancel', async (req, res) => {
+  router.post('/orders/:orderId/cancel', requireAuthenticated, async (req, res) => {
     const orderId = orderIdFrom(req);
+    const caller = callerOf(res);
+    // The owner never changes, so reading it first leaves no window for another customer's cancel to slip through.
+    if (caller.role !== 'admin') await readVisibleOrder(caller, orderId);
     const state = await orders.cancelOrder(orderId);
     res.json({ orderId, status: state.status });
   });

@@ -16,6 +16,8 @@ import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { request, testConfig, validOrder } from '../support/api.js';
+import { createTokenVerifier } from '../../api/http/auth.js';
+import { TEST_SECRETS } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('api', 'silent');
@@ -38,6 +40,8 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
     catalog,
     readiness: apiReadinessProbes({ temporal: options.temporal, broker, db }),
     deadLetters: createDeadLetters({ amqpUrl: config.AMQP_URL, managementUrl: config.RABBITMQ_MANAGEMENT_URL, exchange: config.EVENTS_EXCHANGE, log }),
+    verifyToken: createTokenVerifier(config),
+    serviceToken: TEST_SECRETS.SERVICE_TOKEN,
     limits: { readinessTimeoutMs: 1_000, orderCalls: { placeMs: 1_500, readMs: 1_000 } },
   };
   const server: Server = createServer(createApp(deps));

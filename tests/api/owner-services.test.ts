@@ -7,6 +7,7 @@ import { startNotifications, type RunningNotifications } from '../../event-handl
 import { createLogger } from '../../platform/logger.js';
 import { request, startTestApi, testConfig } from '../support/api.js';
 import { readUntil } from '../support/broker.js';
+import { serviceAuth } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 let inventory: RunningInventory;
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 describe('catalog through the API', () => {
   it("GET /products shows the owner's catalog once the api's replica has received it", async () => {
-    const owner = (await request(inventory.url, 'GET', '/products')).body.products as { sku: string }[];
+    const owner = (await request(inventory.url, 'GET', '/products', { headers: serviceAuth })).body.products as { sku: string }[];
     expect(owner.length).toBeGreaterThan(0);
     const response = await readUntil(() => call('GET', '/products'), (r) => r.body.products.length === owner.length);
     expect(response.body.products.map((p: { sku: string }) => p.sku).sort()).toEqual(owner.map((p) => p.sku).sort());

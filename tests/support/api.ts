@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { TEST_SECRETS } from './secrets.js';
+import { adminAuth, TEST_SECRETS } from './secrets.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { startApi, type RunningApi } from '../../api/index.js';
@@ -73,6 +73,7 @@ export function validOrder(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
+/** Calls the API (or, with serviceAuth in headers, an owner's surface) and parses its JSON answer. */
 export async function request(
   base: string,
   method: string,
@@ -82,7 +83,8 @@ export async function request(
   const hasBody = options.body !== undefined || options.rawBody !== undefined;
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    // An operator unless the test says otherwise (`authorization` in headers; serviceAuth for an owner's surface).
+    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...(await adminAuth()), ...options.headers },
     body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();

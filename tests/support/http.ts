@@ -9,6 +9,7 @@ export interface Endpoints {
   notifications: string;
 }
 import { eventually } from './broker.js';
+import { adminAuth, serviceAuth } from './secrets.js';
 
 export interface Answer<T = any> {
   status: number;
@@ -16,15 +17,23 @@ export interface Answer<T = any> {
   body: T;
 }
 
+/**
+ * Calls the API as an operator (an admin token) unless `headers.authorization` says otherwise; owners' surfaces
+ * want the service credential instead (`ownerCall`).
+ */
 export async function call<T = any>(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
   const response = await fetch(url, {
     method: init.method ?? 'GET',
-    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...(await adminAuth()), ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+/** A component's own surface (inventory, notifications, order-outcome, the payment stand-in), with the service credential. */
+export const ownerCall = <T = any>(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  call<T>(url, { ...init, headers: { ...serviceAuth, ...init.headers } });
 
 export function orderRequest(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}) {
   return {
@@ -76,11 +85,11 @@ export async function createProduct(stack: Endpoints, available: number, price =
 
 /** The owner's view of stock, which the orders side only ever sees through events. */
 export async function stockOf(stack: Endpoints, sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
-  return (await call(`${stack.inventory}/products/${sku}`)).body;
+  return (await ownerCall(`${stack.inventory}/products/${sku}`)).body;
 }
 
 export async function paymentsOf(stack: Endpoints, orderId: string) {
-  return (await call(`${stack.paymentProvider}/v1/authorizations?orderId=${encodeURIComponent(orderId)}`)).body.authorizations as {
+  return (await ownerCall(`${stack.paymentProvider}/v1/authorizations?orderId=${encodeURIComponent(orderId)}`)).body.authorizations as {
     status: string;
     amount: number;
     captureCount: number;

@@ -1,7 +1,7 @@
 // The ledger: for a set of accepted orders, reads the API, the owners' stores, the processor and the broker, and checks every promise.
 import { expect } from 'vitest';
 import { eventually } from '../broker.js';
-import { call, notificationsOf, paymentsOf, type Endpoints } from '../http.js';
+import { call, notificationsOf, ownerCall, paymentsOf, type Endpoints } from '../http.js';
 
 const terminal = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
 
@@ -65,12 +65,12 @@ export async function checkLedger(input: LedgerInput): Promise<LedgerReport> {
   }
   await eventually(async () => {
     for (const [sku, initial] of Object.entries(initialStock)) {
-      const stock = (await call(`${endpoints.inventory}/products/${sku}`)).body as { onHand: number; reserved: number };
+      const stock = (await ownerCall(`${endpoints.inventory}/products/${sku}`)).body as { onHand: number; reserved: number };
       expect(stock, `stock of ${sku}`).toMatchObject({ onHand: initial - (confirmedUnits[sku] ?? 0), reserved: 0 });
       expect(stock.onHand).toBeGreaterThanOrEqual(0);
     }
     await inBatches(orders, async (order) => {
-      const { reservations } = (await call(`${endpoints.inventory}/reservations?orderId=${order.orderId}`)).body as {
+      const { reservations } = (await ownerCall(`${endpoints.inventory}/reservations?orderId=${order.orderId}`)).body as {
         reservations: { sku: string; quantity: number; status: string }[];
       };
       const held = reservations.filter((r) => r.status !== 'RELEASED');
