@@ -1,6 +1,6 @@
 // The operators' dead-letter routes' part of /openapi.json, registered next to the routes from the schemas they validate with.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, internal, invalid, json, ok } from '../http/openapi.js';
+import { adminErrors, errorResponse, internal, invalid, json, ok, tokenRoute } from '../http/openapi.js';
 import {
   DeadLetterListSchema,
   DeadLetterQueueListSchema,
@@ -21,8 +21,9 @@ export function registerDeadLetterPaths(registry: OpenAPIRegistry): void {
     path: '/admin/dead-letters',
     operationId: 'listDeadLetterQueues',
     tags: ['admin'],
+    ...tokenRoute,
     summary: 'Operators: every dead-letter queue and the unroutable queue, with its depth',
-    responses: { 200: ok('The dead-letter queues', DeadLetterQueueListSchema), ...internal, ...brokerDown },
+    responses: { 200: ok('The dead-letter queues', DeadLetterQueueListSchema), ...adminErrors, ...internal, ...brokerDown },
   });
 
   registry.registerPath({
@@ -30,9 +31,10 @@ export function registerDeadLetterPaths(registry: OpenAPIRegistry): void {
     path: '/admin/dead-letters/{queue}',
     operationId: 'showDeadLetters',
     tags: ['admin'],
+    ...tokenRoute,
     summary: 'Operators: the first messages of a dead-letter queue, with why each is there; nothing is removed',
     request: { params: DeadLetterQueueParamsSchema, query: ShowDeadLettersQuerySchema },
-    responses: { 200: ok('The messages, oldest first', DeadLetterListSchema), ...invalid, ...notDeadLetterQueue, ...internal, ...brokerDown },
+    responses: { 200: ok('The messages, oldest first', DeadLetterListSchema), ...invalid, ...notDeadLetterQueue, ...adminErrors, ...internal, ...brokerDown },
   });
 
   registry.registerPath({
@@ -40,6 +42,7 @@ export function registerDeadLetterPaths(registry: OpenAPIRegistry): void {
     path: '/admin/dead-letters/{queue}/replay',
     operationId: 'replayDeadLetters',
     tags: ['admin'],
+    ...tokenRoute,
     summary: 'Operators: move messages back to the queue they failed in (unroutable events: to the events exchange), attempts reset',
     request: { params: DeadLetterQueueParamsSchema, body: { required: false, content: json(ReplayDeadLettersRequestSchema) } },
     responses: {
@@ -47,6 +50,7 @@ export function registerDeadLetterPaths(registry: OpenAPIRegistry): void {
       ...invalid,
       404: errorResponse('NOT_FOUND: no such dead-letter queue (or not one), or no message with that id'),
       409: errorResponse('REPLAY_TARGET_MISSING: the queue the message came from does not exist; it was kept'),
+      ...adminErrors,
       ...internal,
       ...brokerDown,
     },
@@ -57,12 +61,14 @@ export function registerDeadLetterPaths(registry: OpenAPIRegistry): void {
     path: '/admin/dead-letters/{queue}',
     operationId: 'purgeDeadLetters',
     tags: ['admin'],
+    ...tokenRoute,
     summary: 'Operators: drop the message with messageId, or every message of the dead-letter queue',
     request: { params: DeadLetterQueueParamsSchema, query: PurgeDeadLettersQuerySchema },
     responses: {
       200: ok('How many were dropped', PurgedSchema),
       ...invalid,
       404: errorResponse('NOT_FOUND: no such dead-letter queue (or not one), or no message with that id'),
+      ...adminErrors,
       ...internal,
       ...brokerDown,
     },

@@ -7,7 +7,7 @@ import type { Broker } from '../../platform/messaging/broker.js';
 import type { Queryable } from '../../platform/store/database.js';
 import { pingTemporal } from '../orders/temporal-gateway.js';
 import { NotReadyError, type ReadinessCheck } from './errors.js';
-import { errorResponse, ok } from './openapi.js';
+import { errorResponse, ok, openRoute, unauthenticated } from './openapi.js';
 
 /** A dependency /ready checks; `check` rejects (or times out) when the dependency is not usable. */
 export interface ReadinessProbe {
@@ -79,7 +79,8 @@ export function registerHealthPaths(registry: OpenAPIRegistry): void {
     path: '/health',
     operationId: 'health',
     summary: 'Liveness: the process is running',
-    responses: { 200: ok('Alive', HealthSchema) },
+    ...openRoute,
+    responses: { 200: ok('Alive', HealthSchema), ...unauthenticated },
   });
 
   registry.registerPath({
@@ -87,7 +88,9 @@ export function registerHealthPaths(registry: OpenAPIRegistry): void {
     path: '/ready',
     operationId: 'ready',
     summary: 'Readiness: Temporal, RabbitMQ and the stores are reachable',
+    ...openRoute,
     responses: {
+      ...unauthenticated,
       200: ok('Every dependency answered', ReadySchema),
       503: errorResponse('NOT_READY: the message names what is down; details [{ component, ok, error? }]'),
     },

@@ -1,7 +1,7 @@
 // The order routes' part of /openapi.json, registered next to the routes from the schemas they validate with.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorResponse, internal, invalid, json, ok, tooLarge } from '../http/openapi.js';
+import { errorResponse, forbidden, internal, invalid, json, ok, tokenRoute, tooLarge, unauthenticated } from '../http/openapi.js';
 import {
   CancelledOrderSchema,
   CreateOrderRequestSchema,
@@ -14,12 +14,16 @@ import {
   TimelineSchema,
 } from './schemas.js';
 
+// Another customer's order answers exactly like a missing one, so its id reveals nothing.
+const notFound = { 404: errorResponse("NOT_FOUND: no such order, or one that is not the caller's (the same answer)") };
+
 const temporalDown = { 503: errorResponse('SERVICE_UNAVAILABLE: Temporal or the order workflow did not answer in time; retry') };
 
 export function registerOrderPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/orders',
+    ...tokenRoute,
     operationId: 'placeOrder',
     summary: 'Place an order; answers once the cart is verified (payment continues in the background)',
     request: {
@@ -37,6 +41,8 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
         content: json(CreatedOrderSchema),
       },
       ...invalid,
+      ...unauthenticated,
+      ...forbidden('a customer ordering for another customerId'),
       409: errorResponse('IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body'),
       ...tooLarge,
       422: errorResponse('CART_INVALID: details [{ sku, reason }] with reason UNKNOWN_SKU, INACTIVE, INSUFFICIENT_STOCK, QUANTITY_LIMIT or PRICE_CHANGED; error.orderId names the rejected order'),
@@ -48,30 +54,41 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/orders',
+    ...tokenRoute,
     operationId: 'listOrders',
     summary: 'List orders (Temporal visibility; eventually consistent), newest first',
     request: { query: ListOrdersQuerySchema },
-    responses: { 200: ok('A page of orders', OrderListSchema), ...invalid, ...internal, ...temporalDown },
+    responses: {
+      200: ok("A page of orders; a customer's list holds only their own", OrderListSchema),
+      ...invalid,
+      ...unauthenticated,
+      ...forbidden('a customer naming another customerId'),
+      ...internal,
+      ...temporalDown,
+    },
   });
 
   registry.registerPath({
     method: 'get',
     path: '/orders/{orderId}',
+    ...tokenRoute,
     operationId: 'getOrder',
     summary: "The order's current state, read from its workflow",
     request: { params: OrderIdParamsSchema },
-    responses: { 200: ok('The order', OrderSchema), 404: errorResponse('NOT_FOUND: no such order'), ...internal, ...temporalDown },
+    responses: { 200: ok('The order', OrderSchema), ...notFound, ...unauthenticated, ...internal, ...temporalDown },
   });
 
   registry.registerPath({
     method: 'get',
     path: '/orders/{orderId}/timeline',
+    ...tokenRoute,
     operationId: 'getOrderTimeline',
     summary: "The order's story across both halves: its workflow history and every participant's journal, in time order",
     request: { params: OrderIdParamsSchema },
     responses: {
       200: ok('The timeline; unavailableSources names any participant that could not be read', TimelineSchema),
-      404: errorResponse('NOT_FOUND: no such order'),
+      ...notFound,
+      ...unauthenticated,
       ...internal,
       503: errorResponse('SERVICE_UNAVAILABLE: no participant could be read; retry'),
     },
@@ -80,12 +97,14 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/orders/{orderId}/cancel',
+    ...tokenRoute,
     operationId: 'cancelOrder',
     summary: 'Cancel an order while inventory has not answered yet',
     request: { params: OrderIdParamsSchema },
     responses: {
       200: ok('Cancelled', CancelledOrderSchema),
-      404: errorResponse('NOT_FOUND: no such order'),
+      ...notFound,
+      ...unauthenticated,
       409: errorResponse('CANNOT_CANCEL: the order is confirmed or already ended'),
       ...internal,
       ...temporalDown,
