@@ -9,6 +9,7 @@ import { preparePgliteTemplate } from '../platform/store/database.js';
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { loadLocalSecrets } from './local-servers/local-secrets.js';
+import { DEMO_ADMIN_ID, DEMO_CUSTOMER_ID, mintDevToken } from './local-servers/dev-tokens.js';
 import { rabbitNodeUrl, startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { rabbitmq } from './system-packages/packages.js';
@@ -367,7 +368,7 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForApi(apiUrl, () => stopping !== undefined);
   if (stopping) return;
-  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE, startupSeconds: process.uptime() });
+  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE, startupSeconds: process.uptime(), tokens: await bannerTokens(config, localSecrets.JWT_SECRET) });
 }
 
 class DevStackSettingsError extends Error {
@@ -431,7 +432,19 @@ function isBrokerRetry(line: string): boolean {
   return line.includes('"msg":"could not connect to RabbitMQ; retrying"');
 }
 
-function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string; startupSeconds: number }): void {
+/** Ready-to-use tokens, so the README's "Try it" works by copy and paste; none when an identity provider issues them (JWT_JWKS_URL). */
+async function bannerTokens(config: Config, secret: string): Promise<string[]> {
+  if (config.JWT_JWKS_URL) return ['  Bearer tokens: from your identity provider (JWT_JWKS_URL is set).'];
+  const settings = { secret, JWT_ISSUER: config.JWT_ISSUER, JWT_AUDIENCE: config.JWT_AUDIENCE };
+  return [
+    '  Bearer tokens for 12h (Authorization: Bearer <token>; more with npm run token -- --sub <id> --role customer|admin):',
+    `    customer ${DEMO_CUSTOMER_ID}  ${await mintDevToken(settings, { sub: DEMO_CUSTOMER_ID, role: 'customer' })}`,
+    `    admin ${DEMO_ADMIN_ID}  ${await mintDevToken(settings, { sub: DEMO_ADMIN_ID, role: 'admin' })}`,
+    '',
+  ];
+}
+
+function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string; startupSeconds: number; tokens: string[] }): void {
   const lines = [
     '',
     'Ensemble is running. Ctrl-C stops everything.',
@@ -444,6 +457,7 @@ function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUr
     '  Orders by status with the Temporal CLI:',
     `    temporal workflow list${/^(127\.0\.0\.1|localhost):7233$/.test(urls.temporalAddress) ? '' : ` --address ${urls.temporalAddress}`} --query 'OrderStatus="CONFIRMED"'`,
     '',
+    ...urls.tokens,
   ];
   for (const line of lines) say(line);
 }

@@ -40,7 +40,15 @@ function readmeOrder(): { key: string; body: Record<string, unknown> } {
   if (!block) throw new Error('README.md has no ```sh block after "Try it:"');
   const curl = /curl [^\n]*localhost:3000\/orders [^\n]*-H 'Idempotency-Key: ([^']+)'[^\n]*-d '([^']+)'/.exec(block.body);
   if (!curl) throw new Error(`the "Try it" block places no order with curl:\n${block.body}`);
+  if (!curl[0].includes('-H "Authorization: Bearer $TOKEN"')) throw new Error(`the "Try it" order carries no bearer token:\n${curl[0]}`);
   return { key: curl[1]!, body: JSON.parse(curl[2]!) as Record<string, unknown> };
+}
+
+/** The customer token npm start's banner prints, which the README's "Try it" tells the reader to use. */
+function bannerCustomerToken(output: string): { customerId: string; authorization: string } {
+  const line = /^\S*\s*\|\s+customer (\S+)\s+(\S+)$/m.exec(output);
+  if (!line) throw new Error(`npm start printed no customer token:\n${tail(output)}`);
+  return { customerId: line[1]!, authorization: `Bearer ${line[2]!}` };
 }
 
 /** Variables of the surrounding test run that would change what npm does or what the clone's servers are. */
@@ -178,12 +186,19 @@ describe('the README commands in a fresh clone of HEAD', () => {
     // The worker verifies carts against its own catalog replica, which may fill a moment after the API's; until then an
     // order is REJECTED, and its answer is replayed for the same key, so each retry takes a key of its own.
     const order = readmeOrder();
+    // The banner comes right after the API answers; the clone generated its own secrets, so only its tokens are accepted.
+    const customer = await eventually(() => bannerCustomerToken(running!.output()), { timeoutMs: 30_000, intervalMs: 250 });
+    expect(order.body.customerId, 'the "Try it" order is placed as the banner\'s customer').toBe(customer.customerId);
     let attempt = 0;
     const placed = await eventually(
       async () => {
         const key = attempt === 0 ? order.key : `${order.key}-${attempt}`;
         attempt += 1;
-        const answer = await call<{ orderId: string }>(`${api}/orders`, { method: 'POST', body: order.body, headers: { 'Idempotency-Key': key } });
+        const answer = await call<{ orderId: string }>(`${api}/orders`, {
+          method: 'POST',
+          body: order.body,
+          headers: { 'Idempotency-Key': key, authorization: customer.authorization },
+        });
         expect(answer.status, JSON.stringify(answer.body)).toBe(201);
         return answer.body;
       },
@@ -191,7 +206,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
     );
     await eventually(
       async () => {
-        const answer = await call<{ status: string }>(`${api}/orders/${placed.orderId}`);
+        const answer = await call<{ status: string }>(`${api}/orders/${placed.orderId}`, { headers: { authorization: customer.authorization } });
         expect(answer.body.status, JSON.stringify(answer.body)).toBe('CONFIRMED');
       },
       { timeoutMs: 90_000, intervalMs: 500 },

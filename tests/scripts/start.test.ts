@@ -10,6 +10,7 @@ import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
+import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
 /** The order the supervisor starts its components in; they must stop in the reverse. */
@@ -41,6 +42,8 @@ describe('npm start, against the test servers', () => {
     inventory = `http://127.0.0.1:${inventoryPort}`;
     const suffix = randomUUID().slice(0, 8);
     supervisor = startSupervisor({
+      // The test's own secrets (the environment wins over DATA_DIR's generated ones), so its helpers' tokens are accepted.
+      ...TEST_SECRETS,
       // Given servers are reused, so npm start runs no dev servers of its own (that code is tested in local-servers.test.ts).
       TEMPORAL_ADDRESS: infrastructure.temporalAddress,
       TEMPORAL_UI_URL: infrastructure.temporalUiUrl,
@@ -80,6 +83,13 @@ describe('npm start, against the test servers', () => {
     expect(output).toContain(`Temporal web UI         ${infrastructure.temporalUiUrl}/namespaces/default/workflows`);
     expect(output).toMatch(new RegExp(`RabbitMQ management UI  \\S*${new URL(infrastructure.amqpManagementUrl).host.replace(/\./g, '\\.')}`));
     expect(startedComponents(output).map(({ name }) => name)).toEqual(COMPONENT_NAMES);
+    // Ready-to-use tokens for the README's "Try it": the customer's sees only its own orders, the admin's everything.
+    const customerToken = /^\S*\s*\|\s+customer cust-1\s+(\S+)$/m.exec(output)?.[1];
+    const adminToken = /^\S*\s*\|\s+admin operator\s+(\S+)$/m.exec(output)?.[1];
+    expect(customerToken, tail(output)).toBeDefined();
+    expect((await call(`${api}/orders?customerId=cust-1`, { headers: { authorization: `Bearer ${customerToken}` } })).status).toBe(200);
+    expect((await call(`${api}/orders?customerId=someone-else`, { headers: { authorization: `Bearer ${customerToken}` } })).status).toBe(403);
+    expect((await call(`${api}/admin/dead-letters`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
 
     const products = await eventually(
       async () => {
