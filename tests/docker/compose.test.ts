@@ -10,6 +10,7 @@ import { configVariables, loadConfig } from '../../platform/config.js';
 import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
 import { MetricName } from '../../platform/observability/metrics.js';
 import { locateComposeCli } from '../../scripts/local-servers/compose-cli.js';
+import { TEST_SECRETS } from '../support/secrets.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -45,12 +46,12 @@ const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string
 
 /** What each component reads from its configuration to reach the others (see each component's start function). */
 const componentNeeds: Record<string, string[]> = {
-  'payment-provider': ['HOST', 'PAYMENT_PROVIDER_PORT', 'DATABASE_URL'],
-  inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL'],
-  notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL'],
-  'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS'],
-  worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL'],
-  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL'],
+  'payment-provider': ['HOST', 'PAYMENT_PROVIDER_PORT', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN'],
+  worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN'],
+  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET'],
 };
 const appServices = Object.keys(componentNeeds);
 const infrastructureServices = ['postgresql', 'temporal', 'rabbitmq'];
@@ -92,10 +93,13 @@ const progressOnStderr = {
 };
 
 /** Runs Compose v2 (the Docker CLI's plugin, or the release built into .cache/compose) on a compose file given on stdin. */
-async function composeConfig(text: string): Promise<{ status: number | null; stderr: string }> {
+async function composeConfig(text: string, secrets: Record<string, string> = TEST_SECRETS): Promise<{ status: number | null; stderr: string }> {
   const { program, prefix } = await locateComposeCli(progressOnStderr);
+  // The secrets come from the operator's environment (the file has none); the test's own, unless a test leaves them out.
+  const env = { ...process.env, ...secrets };
+  for (const name of ['JWT_SECRET', 'SERVICE_TOKEN'].filter((variable) => !(variable in secrets))) delete env[name];
   // `config` parses, interpolates, validates against the specification and resolves references; it needs no Docker engine.
-  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, 'config', '--quiet'], { cwd: root, input: text, encoding: 'utf8' });
+  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, 'config', '--quiet'], { cwd: root, input: text, encoding: 'utf8', env });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -116,6 +120,10 @@ describe('docker-compose.yml', () => {
     const accepted = await composeConfig(composeText);
     expect(accepted.stderr).toBe('');
     expect(accepted.status).toBe(0);
+    // No secret is committed: without them in the environment, compose refuses and says which one to set.
+    const withoutSecrets = await composeConfig(composeText, {});
+    expect(withoutSecrets.status).not.toBe(0);
+    expect(withoutSecrets.stderr).toMatch(/JWT_SECRET|SERVICE_TOKEN/);
     // Proof that the Compose run validates at all: the same file with an unknown depends_on condition is refused.
     const refused = await composeConfig(composeText.replace(/condition: service_healthy/, 'condition: service_ready'));
     expect(refused.status).not.toBe(0);
