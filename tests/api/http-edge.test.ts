@@ -240,10 +240,10 @@ describe('GET /openapi.json', () => {
   it('documents the status codes each order route answers with, errors in the shared shape', async () => {
     const { body } = await call('GET', '/openapi.json');
     const codes = (method: string, path: string) => Object.keys(body.paths[path][method].responses).sort();
-    expect(codes('post', '/orders')).toEqual(['201', '400', '409', '413', '422', '500', '503']);
-    expect(codes('get', '/orders/{orderId}')).toEqual(['200', '404', '500', '503']);
-    expect(codes('post', '/orders/{orderId}/cancel')).toEqual(['200', '404', '409', '500', '503']);
-    expect(codes('get', '/ready')).toEqual(['200', '503']);
+    expect(codes('post', '/orders')).toEqual(['201', '400', '401', '403', '409', '413', '422', '500', '503']);
+    expect(codes('get', '/orders/{orderId}')).toEqual(['200', '401', '404', '500', '503']);
+    expect(codes('post', '/orders/{orderId}/cancel')).toEqual(['200', '401', '404', '409', '500', '503']);
+    expect(codes('get', '/ready')).toEqual(['200', '401', '503']);
     expect(body.paths['/orders'].post.responses['422'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
     expect(body.paths['/orders'].post.responses['201'].headers.Location).toBeDefined();
     expect(body.components.schemas.CreateOrderRequest.additionalProperties).toBe(false);

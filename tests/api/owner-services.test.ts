@@ -7,7 +7,7 @@ import { startNotifications, type RunningNotifications } from '../../event-handl
 import { createLogger } from '../../platform/logger.js';
 import { request, startTestApi, testConfig } from '../support/api.js';
 import { readUntil } from '../support/broker.js';
-import { serviceAuth } from '../support/secrets.js';
+import { adminAuth, serviceAuth } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 let inventory: RunningInventory;
@@ -58,5 +58,18 @@ describe('notifications through the API', () => {
   it('GET /notifications?orderId= relays the owner\'s answer', async () => {
     const response = await call('GET', `/notifications?orderId=${randomUUID()}`);
     expect(response).toMatchObject({ status: 200, body: { notifications: [] } });
+  });
+});
+
+describe("the owners' surfaces", () => {
+  it('refuse anyone without the service credential (an API token included) and answer the API, which holds it', async () => {
+    for (const path of [`${inventory.url}/products`, `${inventory.url}/reservations?orderId=x`, `${notifications.url}/notifications?orderId=x`, `${notifications.url}/journal?orderId=x`]) {
+      const refused = await fetch(path);
+      expect(refused.status, path).toBe(401);
+      expect(await refused.json(), path).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('SERVICE_TOKEN') } });
+      expect((await fetch(path, { headers: await adminAuth() })).status, path).toBe(401);
+      expect((await fetch(path, { headers: serviceAuth })).status, path).toBe(200);
+    }
+    for (const path of [`${inventory.url}/health`, `${notifications.url}/metrics`]) expect((await fetch(path)).status, path).toBe(200);
   });
 });
