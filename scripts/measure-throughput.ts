@@ -1,5 +1,7 @@
 // Measures order throughput on a running stack: a closed loop of clients placing orders and waiting for each to end.
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../platform/config.js';
+import { DEMO_ADMIN_ID, localSigningSecret, mintDevToken } from './local-servers/dev-tokens.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +23,15 @@ interface Answer {
   body: { available?: number; orderId?: string; status?: string };
 }
 
+// An operator's token: the probe writes the catalog and orders for many customers, which only an admin may do.
+const config = loadConfig();
+const authorization = `Bearer ${await mintDevToken(
+  { secret: localSigningSecret(config), JWT_ISSUER: config.JWT_ISSUER, JWT_AUDIENCE: config.JWT_AUDIENCE },
+  { sub: DEMO_ADMIN_ID, role: 'admin' },
+)}`;
+
 async function json(path: string, init?: RequestInit): Promise<Answer> {
-  const response = await fetch(`${api}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+  const response = await fetch(`${api}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization, ...init?.headers } });
   return { status: response.status, body: (await response.json()) as Answer['body'] };
 }
 

@@ -1,12 +1,8 @@
 // `npm run token -- --sub C1 --role customer`: prints one bearer token the local API accepts, for curl and the README's "Try it".
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigurationError, loadConfig } from '../platform/config.js';
 import { roles, type Role } from '../api/http/auth.js';
-import { loadLocalSecrets, localSecretsFile } from './local-servers/local-secrets.js';
-import { repositoryRoot } from './local-servers/temporal-cli.js';
-import { mintDevToken } from './local-servers/dev-tokens.js';
+import { localSigningSecret, mintDevToken } from './local-servers/dev-tokens.js';
 
 const USAGE = `Usage: npm run token -- --sub <customer id> [--role customer|admin] [--expires 12h]
 
@@ -41,23 +37,13 @@ function parseInvocation(args: string[]): { sub: string; role: Role; expiresIn: 
   return { sub: values.sub.trim(), role: values.role as Role, expiresIn: values.expires };
 }
 
-/** JWT_SECRET from the environment, else from the local stack's secrets file; never a file created here, which no API would know. */
-function signingSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if (env.JWT_SECRET) return env.JWT_SECRET;
-  if (existsSync(localSecretsFile(dataDir))) return loadLocalSecrets(dataDir, env).JWT_SECRET;
-  throw new ConfigurationError([
-    { variable: 'JWT_SECRET', message: `not set, and ${localSecretsFile(dataDir)} does not exist yet: set JWT_SECRET, or run npm start once so it is generated` },
-  ]);
-}
-
 async function main(): Promise<void> {
   const claims = parseInvocation(process.argv.slice(2));
   const config = loadConfig();
   if (config.JWT_JWKS_URL) {
     throw new ConfigurationError([{ variable: 'JWT_JWKS_URL', message: 'is set, so the API accepts only your identity provider\'s tokens; get one there' }]);
   }
-  const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
-  const secret = signingSecret(process.env, dataDir);
+  const secret = localSigningSecret(config, process.env);
   process.stdout.write(`${await mintDevToken({ secret, JWT_ISSUER: config.JWT_ISSUER, JWT_AUDIENCE: config.JWT_AUDIENCE }, claims)}\n`);
 }
 

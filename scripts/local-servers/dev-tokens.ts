@@ -1,7 +1,11 @@
 // Bearer tokens for the local stack and tests of it: HS256 with the stack's JWT_SECRET, the claims the API checks (iss, aud, sub, role, exp).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SignJWT } from 'jose';
-import type { Config } from '../../platform/config.js';
+import { ConfigurationError, type Config } from '../../platform/config.js';
 import type { Role } from '../../api/http/auth.js';
+import { loadLocalSecrets, localSecretsFile } from './local-secrets.js';
+import { repositoryRoot } from './temporal-cli.js';
 
 /** The customer the README's "Try it" orders as; npm start's banner prints a token for it. */
 export const DEMO_CUSTOMER_ID = 'cust-1';
@@ -27,4 +31,17 @@ export async function mintDevToken(
     .setIssuedAt()
     .setExpirationTime(claims.expiresIn ?? '12h')
     .sign(new TextEncoder().encode(settings.secret));
+}
+
+/**
+ * The local stack's JWT_SECRET: the environment's, else the one npm start generated under DATA_DIR. Never a secret
+ * created here, which no running API would know.
+ */
+export function localSigningSecret(config: Pick<Config, 'DATA_DIR'>, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
+  if (existsSync(localSecretsFile(dataDir))) return loadLocalSecrets(dataDir, env).JWT_SECRET;
+  throw new ConfigurationError([
+    { variable: 'JWT_SECRET', message: `not set, and ${localSecretsFile(dataDir)} does not exist yet: set JWT_SECRET, or run npm start once so it is generated` },
+  ]);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationEvent } from '../../platform/events/catalog.js';
 import { orderWorkflowId } from '../../workflows/contract.js';
 import { eventually, watchEvents } from '../support/broker.js';
-import { call } from '../support/http.js';
+import { call, ownerCall } from '../support/http.js';
 import { startFaultCluster, type FaultCluster, type InstanceName } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
 
@@ -30,7 +30,7 @@ function logged(name: InstanceName, msg: string): Record<string, unknown>[] {
 }
 
 async function reservationsOf(orderId: string): Promise<{ sku: string; status: string }[]> {
-  return (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations;
+  return (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations;
 }
 
 /** Reads inventory's store directly: with inventory dead, only the database can say what it committed. */
@@ -97,13 +97,13 @@ describe('handler crashes', () => {
 
     // The processor refuses the next captures (503, retried with backoff: 1+2+4+8 s) so the order is still running when
     // the restarted bridge signals again: the duplicate must reach the workflow, not a finished run.
-    await call(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { failNextRequests: 4 } });
+    await ownerCall(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { failNextRequests: 4 } });
     const armed = await cluster.start('order-outcome', { CRASH_AT: 'order-outcome:after-signal' });
     expect((await armed.exited).signal).toBe('SIGKILL');
     await cluster.start('order-outcome');
 
     const report = await scenario.ledger();
-    await call(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
+    await ownerCall(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
     expect(report.statuses).toEqual({ [orderId]: 'CONFIRMED' });
 
     // Two signals in the order's history (the first and the redelivery), one outcome acted on: one capture (checked by the ledger).

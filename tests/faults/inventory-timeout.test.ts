@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryQueueName } from '../../event-handlers/inventory/index.js';
 import { eventually, queueDepth } from '../support/broker.js';
-import { call, paymentsOf } from '../support/http.js';
+import { call, ownerCall, paymentsOf } from '../support/http.js';
 import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
 
@@ -45,13 +45,13 @@ describe('inventory never answers', () => {
     // Inventory handles its backlog concurrently, so whether it saw an order's order.paid before its order.cancelled is
     // not promised: what it reserved late it released, and the last unit was never held twice.
     const scarceReservations = await Promise.all(
-      scenario.orderIds.slice(3).map(async (orderId) => (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations),
+      scenario.orderIds.slice(3).map(async (orderId) => (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations),
     );
     const scarceStatuses = scarceReservations.flat().filter((r: { sku: string; status: string }) => r.sku === scarce).map((r: { status: string }) => r.status);
     expect(scarceStatuses.length).toBeLessThanOrEqual(1);
     expect(scarceStatuses.every((status: string) => status === 'RELEASED')).toBe(true);
     const allStatuses = scarceReservations.flat().concat(
-      ...(await Promise.all(scenario.orderIds.slice(0, 3).map(async (orderId) => (await call(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations))),
+      ...(await Promise.all(scenario.orderIds.slice(0, 3).map(async (orderId) => (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations))),
     );
     expect(allStatuses.filter((r: { status: string }) => r.status !== 'RELEASED')).toEqual([]);
   });

@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/broker.js';
-import { call } from '../support/http.js';
+import { ownerCall } from '../support/http.js';
 import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   // The ledger reads the stand-in too: a fault left armed by a failed test would fail the next one for the wrong reason.
-  if (cluster?.isRunning('payment-provider')) await call(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
+  if (cluster?.isRunning('payment-provider')) await ownerCall(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
 });
 afterAll(async () => {
   await connection?.close();
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const faults = (body?: Record<string, number>) =>
-  call(`${cluster.paymentProvider}/__faults`, body === undefined ? {} : { method: 'POST', body }).then((answer) => {
+  ownerCall(`${cluster.paymentProvider}/__faults`, body === undefined ? {} : { method: 'POST', body }).then((answer) => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     return answer.body as Record<string, number | null>;
   });

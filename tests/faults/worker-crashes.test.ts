@@ -1,6 +1,6 @@
 // Fault tests: the worker killed at the worst moments; every order still ends once, with money and stock agreeing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/http.js';
+import { ownerCall } from '../support/http.js';
 import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
 
@@ -18,12 +18,12 @@ describe('worker crashes', () => {
     const scenario = new Scenario(cluster);
     const sku = await scenario.product(10);
     // Hold authorizations at the processor long enough for the kill to land mid-request.
-    await call(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { delayMs: 3_000, delayNextRequests: 3 } });
+    await ownerCall(`${cluster.paymentProvider}/__faults`, { method: 'POST', body: { delayMs: 3_000, delayNextRequests: 3 } });
     const answers = await Promise.all([1, 2, 3].map(() => scenario.order([{ sku, quantity: 1 }])));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await cluster.kill('worker');
-    await call(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
+    await ownerCall(`${cluster.paymentProvider}/__faults`, { method: 'DELETE' });
     await cluster.start('worker');
     const report = await scenario.ledger();
     expect(Object.values(report.statuses)).toEqual(['CONFIRMED', 'CONFIRMED', 'CONFIRMED']);
