@@ -55,6 +55,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The stored key: a client's Idempotency-Key within its customer's own namespace, so one customer's key never answers,
+ * nor blocks with a 409, another's (an admin ordering on a customer's behalf shares that customer's). JSON keeps the
+ * two parts apart whatever characters they hold.
+ */
+export function customerScopedKey(customerId: string, key: string): string {
+  return JSON.stringify([customerId, key]);
+}
+
 export function hashRequest(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

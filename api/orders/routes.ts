@@ -9,7 +9,7 @@ import { CartInvalidError, IdempotencyConflictError } from '../http/errors.js';
 import { actsFor, callerOf, requireAuthenticated } from '../http/auth.js';
 import { createOrderAccess } from './access.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { hashRequest, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
+import { customerScopedKey, hashRequest, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
 import {
   CreateOrderRequestSchema,
   IdempotencyKeySchema,
@@ -97,7 +97,8 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     // Before the idempotency claim, so a refused request leaves no key behind. Admins may order on anyone's behalf.
     const caller = callerOf(res);
     if (!actsFor(caller, body.customerId)) throw new ForbiddenError(`A customer orders only as themself: customerId must be ${caller.sub}`);
-    const key = idempotencyKeyFrom(req);
+    const clientKey = idempotencyKeyFrom(req);
+    const key = clientKey === undefined ? undefined : customerScopedKey(body.customerId, clientKey);
 
     let orderId: string = randomUUID();
     if (key !== undefined) {

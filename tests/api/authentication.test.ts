@@ -25,7 +25,8 @@ const anonymous = async (path: string, init: RequestInit = {}) => {
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 };
-const as = (headers: Record<string, string>) => (method: string, path: string, body?: unknown) => request(api.url, method, path, { body, headers });
+const as = (headers: Record<string, string>) => (method: string, path: string, body?: unknown, idempotencyKey?: string) =>
+  request(api.url, method, path, { body, headers: { ...headers, ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) } });
 
 /** A token as the test API expects it, with any claim or the header's algorithm changed. */
 function token(overrides: { sub?: string | null; role?: unknown; iss?: string; aud?: string; exp?: number; alg?: string; secret?: string } = {}) {
@@ -174,6 +175,17 @@ describe('what a customer may see and do', () => {
     expect(missingNotifications).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: `Order ${missingId} not found` } } });
     // Bob's attempt to cancel changed nothing.
     expect((await asAlice('GET', `/orders/${aliceOrderId}`)).body.status).toBe('CART_VERIFIED');
+  });
+
+  it("keeps each customer's Idempotency-Keys their own: the same key from another customer is a new order, not a 409 or a replay", async () => {
+    const key = `shared-${randomUUID()}`;
+    const alices = await asAlice('POST', '/orders', validOrder({ customerId: alice }), key);
+    const bobs = await asBob('POST', '/orders', validOrder({ customerId: bob }), key);
+    expect([alices.status, bobs.status]).toEqual([201, 201]);
+    expect(bobs.body.orderId).not.toBe(alices.body.orderId);
+    // Within one customer the key still means what it did: the same body replays, another body is refused.
+    expect((await asAlice('POST', '/orders', validOrder({ customerId: alice }), key)).body.orderId).toBe(alices.body.orderId);
+    expect((await asAlice('POST', '/orders', validOrder({ customerId: alice, items: [{ sku: 'MUG-001', quantity: 3 }] }), key)).status).toBe(409);
   });
 
   it('sees the timeline of their own order', async () => {

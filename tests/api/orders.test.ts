@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readUntil } from '../support/broker.js';
 import type { RunningApi } from '../../api/index.js';
-import { createIdempotencyStore, hashRequest } from '../../api/orders/idempotency-store.js';
+import { createIdempotencyStore, customerScopedKey, hashRequest } from '../../api/orders/idempotency-store.js';
 import { openDatabase } from '../../platform/store/database.js';
 import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
 import { TEST_UNIT_PRICE, TOKEN_CONFIRM_AND_CLOSE, TOKEN_CONFIRM_AND_WAIT } from '../support/api-test-workflow.js';
@@ -147,7 +147,7 @@ describe('POST /orders with an Idempotency-Key', () => {
     // What a first API instance leaves behind when it crashes right after claiming the key.
     const db = await openDatabase({ component: 'api', databaseUrl: database.url, dataDir: ':memory:' });
     try {
-      const claim = await createIdempotencyStore(db).claim(key, hashRequest(body));
+      const claim = await createIdempotencyStore(db).claim(customerScopedKey(String(body.customerId), key), hashRequest(body));
       expect(claim.kind).toBe('new');
       const retry = await placeOrder(body, key);
       expect(retry.status).toBe(201);
