@@ -23,6 +23,8 @@ import { createOrderGateway, defaultOrderCallTimeouts, type OrderCallTimeouts } 
 import { createTimelineReader } from './orders/timeline/gather.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { httpMetrics } from '../platform/http/metrics-middleware.js';
+import type { PayloadKey } from '../platform/temporal/payload-codec.js';
+import { createPaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
 
 export interface ApiLimits {
   /** Largest accepted request body. @default '100kb' */
@@ -45,6 +47,8 @@ export interface ApiDependencies {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
   log: Logger;
   temporal: Client;
+  /** PAYLOAD_KEYS: they seal payment tokens before they reach Temporal, and back the codec endpoint. */
+  payloadKeys: readonly PayloadKey[];
   idempotency: IdempotencyStore;
   /** The api's own catalog replica; product reads never call inventory. */
   catalog: CatalogRouterOptions['catalog'];
@@ -75,6 +79,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       publicUrl: config.PUBLIC_URL,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       namespace: deps.temporal.options.namespace,
+      sealPaymentToken: createPaymentTokenSeal(deps.payloadKeys).seal,
       readTimeline: createTimelineReader({
         temporal: deps.temporal,
         // The choreography's participants, each answering for its own part (inventory's journal includes its outbox).

@@ -9,6 +9,7 @@ import { createEventPublisher, publisherSettings } from '../platform/messaging/p
 import { openDatabase } from '../platform/store/database.js';
 import { migrate } from '../platform/store/migrations.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
+import { payloadKeysOf } from '../platform/temporal/data-converter.js';
 import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
@@ -26,6 +27,8 @@ export interface RunningApi extends Stoppable {
 
 export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
   armCrashPoints(config.CRASH_AT);
+  // Before anything is opened: without the keys the API could neither start an order nor read one.
+  const payloadKeys = payloadKeysOf(config);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -39,7 +42,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     const replica = await startCatalogReplica({ host: API_COMPONENT, config, log, db, broker, publisher });
     resources.push('catalog replica', () => replica.stop());
 
-    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: API_COMPONENT });
+    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys, component: API_COMPONENT });
     resources.push('temporal connection', () => temporal.connection.close());
     // Orders are started with CustomerId and listed by the order attributes; the worker registers them too, whoever is first.
     await ensureSearchAttributes(temporal).catch((error: unknown) =>
@@ -52,6 +55,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       config,
       log,
       temporal,
+      payloadKeys,
       idempotency: createIdempotencyStore(db),
       catalog: replica.store,
       readiness: apiReadinessProbes({ temporal, broker, db }),

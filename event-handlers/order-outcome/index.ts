@@ -11,6 +11,7 @@ import { createJournal, journalMigration, journalSettlements } from '../../platf
 import { openDatabase } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
+import { payloadKeysOf } from '../../platform/temporal/data-converter.js';
 import { armCrashPoints } from '../../platform/crash-points.js';
 import { orderOutcomeReactions } from './bridge.js';
 import { createOrderOutcomeApp } from './http.js';
@@ -26,6 +27,8 @@ export interface RunningOrderOutcome extends Stoppable {
 
 export async function startOrderOutcome(config: Config, log: Logger): Promise<RunningOrderOutcome> {
   armCrashPoints(config.CRASH_AT);
+  // Its signals are payloads too: without the keys it must not start at all.
+  const payloadKeys = payloadKeysOf(config);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: ORDER_OUTCOME_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -33,7 +36,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
     await migrate(db, ORDER_OUTCOME_SCHEMA, [journalMigration]);
     const journal = createJournal({ db, schema: ORDER_OUTCOME_SCHEMA, source: ORDER_OUTCOME_COMPONENT, log });
 
-    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: ORDER_OUTCOME_COMPONENT });
+    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys, component: ORDER_OUTCOME_COMPONENT });
     resources.push('temporal connection', () => client.connection.close());
     const broker = await connectBroker(config.AMQP_URL, log, ORDER_OUTCOME_COMPONENT);
     resources.push('broker', () => broker.close());

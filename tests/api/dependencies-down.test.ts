@@ -16,6 +16,7 @@ import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { request, testConfig, validOrder } from '../support/api.js';
+import { TEST_PAYLOAD_KEYS } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('api', 'silent');
@@ -34,6 +35,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
     config,
     log,
     temporal: options.temporal,
+    payloadKeys: TEST_PAYLOAD_KEYS,
     idempotency: createIdempotencyStore(db),
     catalog,
     readiness: apiReadinessProbes({ temporal: options.temporal, broker, db }),
@@ -58,7 +60,7 @@ afterAll(async () => {
 
 describe('GET /ready', () => {
   it('answers 503 NOT_READY naming RabbitMQ when the broker URL points nowhere, while /health stays 200', async () => {
-    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     opened.push(temporal.connection);
     const url = await serveApi({ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', temporal });
 
@@ -98,7 +100,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 200 once the broker is reachable', async () => {
-    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     opened.push(temporal.connection);
     const url = await serveApi({ amqpUrl: infrastructure.amqpUrl, temporal });
     const deadline = Date.now() + 10_000;
