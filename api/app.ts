@@ -1,10 +1,14 @@
 // The HTTP edge as a pure express app factory: it assembles each concern's router and OpenAPI paths with the shared middleware.
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
+import { HttpError } from '../platform/http/errors.js';
+import { AesGcmPayloadCodec } from '../platform/temporal/payload-codec.js';
+import { registerCodecPaths } from './codec/openapi.js';
+import { createCodecRouter } from './codec/routes.js';
 import { tracingMiddleware } from '../platform/http/tracing.js';
 import { registerDeadLetterPaths } from './admin/openapi.js';
 import { createDeadLetterRouter } from './admin/dead-letter-routes.js';
@@ -44,7 +48,7 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'CODEC_CORS_ORIGIN' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
   log: Logger;
   temporal: Client;
   /** PAYLOAD_KEYS: they seal payment tokens before they reach Temporal, and back the codec endpoint. */
@@ -56,7 +60,17 @@ export interface ApiDependencies {
   /** Operators' dead-letter tooling behind /admin/dead-letters. */
   deadLetters: DeadLetters;
   limits?: Partial<ApiLimits>;
+  /**
+   * The admin guard of the codec endpoint (decoded payloads are customers' personal data).
+   * @default refuseWithoutAdminGuard: every request is refused until the API authenticates admins
+   */
+  codecAuthorize?: RequestHandler;
 }
+
+/** Until the API can tell an admin from anyone else, the codec endpoint decodes for nobody. */
+export const refuseWithoutAdminGuard: RequestHandler = (_req, _res, next) => {
+  next(new HttpError(401, 'UNAUTHORIZED', 'The codec endpoint needs an admin token, and this API does not authenticate admins yet'));
+};
 
 export function createApp(deps: ApiDependencies): express.Express {
   const { config, log } = deps;
@@ -97,10 +111,18 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream }));
   app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs));
   app.use('/admin/dead-letters', createDeadLetterRouter(deps.deadLetters));
+  app.use(
+    createCodecRouter({
+      codec: new AesGcmPayloadCodec(deps.payloadKeys),
+      // The Temporal UI is the only browser client; its origin unless CODEC_CORS_ORIGIN names another.
+      allowedOrigin: new URL(config.CODEC_CORS_ORIGIN ?? config.TEMPORAL_UI_URL).origin,
+      authorize: deps.codecAuthorize ?? refuseWithoutAdminGuard,
+    }),
+  );
 
   // The document lists the concerns in this same order.
   const openApiDocument = buildOpenApiDocument(
-    [registerOrderPaths, registerCatalogPaths, registerNotificationPaths, registerHealthPaths, registerDeadLetterPaths, registerOpenApiPath],
+    [registerOrderPaths, registerCatalogPaths, registerNotificationPaths, registerHealthPaths, registerDeadLetterPaths, registerCodecPaths, registerOpenApiPath],
     config.PUBLIC_URL,
   );
   app.get('/openapi.json', (_req, res) => {
