@@ -8,7 +8,7 @@ import { createCodecRouter } from '../../api/codec/routes.js';
 import { errorMiddleware } from '../../platform/http/error-middleware.js';
 import { HttpError } from '../../platform/http/errors.js';
 import { createLogger } from '../../platform/logger.js';
-import { AesGcmPayloadCodec, type PayloadKey } from '../../platform/temporal/payload-codec.js';
+import { AesGcmPayloadCodec } from '../../platform/temporal/payload-codec.js';
 import { request, startTestApi, testConfig } from '../support/api.js';
 import { TEST_PAYLOAD_KEYS } from '../support/secrets.js';
 
@@ -105,7 +105,7 @@ describe('codec router', () => {
   });
 
   it('answers 422 naming the key when a payload was encrypted with a key it does not have', async () => {
-    const [foreign] = await new AesGcmPayloadCodec([{ id: 'retired', key: Buffer.alloc(32, 9) } as PayloadKey]).encode([defaultPayloadConverter.toPayload(order)]);
+    const [foreign] = await new AesGcmPayloadCodec([{ id: 'retired', key: Buffer.alloc(32, 9) }]).encode([defaultPayloadConverter.toPayload(order)]);
     const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(foreign!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(foreign!.data!).toString('base64') }] };
     const response = await call('POST', '/codec/decode', { body, headers: asAdmin });
     expect(response.status).toBe(422);
