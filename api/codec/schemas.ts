@@ -11,7 +11,8 @@ export const CodecPayloadSchema = z
   .meta({ id: 'CodecPayload', description: 'A Temporal Payload in proto3 JSON: bytes as base64' });
 
 export const CodecPayloadsSchema = z
-  .object({ payloads: z.array(CodecPayloadSchema).max(1_000) })
+  // proto3 JSON leaves an empty list out: the CLI sends `{}` for an event without payloads.
+  .strictObject({ payloads: z.array(CodecPayloadSchema).max(1_000).default([]) })
   .meta({ id: 'CodecPayloads', description: 'What the Temporal web UI and CLI send to a codec server, and what it answers' });
 
 export type CodecPayloads = z.infer<typeof CodecPayloadsSchema>;

@@ -99,9 +99,17 @@ describe('codec router', () => {
     expect(notBase64.status).toBe(400);
     expect(notBase64.body.error.code).toBe('VALIDATION_FAILED');
     expect(notBase64.body.error.details[0].path).toBe('payloads.0.metadata.encoding');
-    const noPayloads = await call('POST', '/codec/decode', { body: { items: [] }, headers: asAdmin });
-    expect(noPayloads.status).toBe(400);
-    expect(noPayloads.body.error.details[0].path).toBe('payloads');
+    const unknownField = await call('POST', '/codec/decode', { body: { items: [] }, headers: asAdmin });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.details[0].path).toBe('items');
+    const notAnObject = await call('POST', '/codec/decode', { rawBody: '[1]', headers: asAdmin });
+    expect(notAnObject.status).toBe(400);
+  });
+
+  it('answers an empty list for `{}`, which proto3 JSON sends for no payloads (the CLI does)', async () => {
+    const response = await call('POST', '/codec/decode', { body: {}, headers: asAdmin });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ payloads: [] });
   });
 
   it('answers 422 naming the key when a payload was encrypted with a key it does not have', async () => {
