@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS modules the Temporal SDK require()s by path (the failure converter): plain JavaScript, outside the TypeScript project.
+    files: ['**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read JSON answers as a client would; typing every response body would only restate the assertions.
     files: ['tests/**/*.ts'],
     rules: {

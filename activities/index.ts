@@ -4,6 +4,7 @@ import { crashPoint } from '../platform/crash-points.js';
 import type { CatalogReplicaStore } from '../catalog-replica/store.js';
 import { createEvent, type EventData, type EventType, type IntegrationEvent } from '../platform/events/catalog.js';
 import type { EventPublisher } from '../platform/messaging/publisher.js';
+import type { PaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
 import { OrderFailureType, type CartVerification, type OrderItem } from '../workflows/contract.js';
 import { verifyCartAgainst } from './cart-verification.js';
 import { PaymentDeclinedError, type PaymentProviderClient } from './payment-provider-client.js';
@@ -12,6 +13,8 @@ export interface ActivityDependencies {
   catalog: CatalogReplicaStore;
   payments: PaymentProviderClient;
   publisher: EventPublisher;
+  /** Opens the token the API sealed; nothing upstream of this activity ever holds it in clear. */
+  paymentTokens: Pick<PaymentTokenSeal, 'open'>;
 }
 
 export interface PublishEventInput<T extends EventType = EventType> {
@@ -23,16 +26,19 @@ export interface PublishEventInput<T extends EventType = EventType> {
   correlationId: string;
 }
 
-export function createActivities({ catalog, payments, publisher }: ActivityDependencies) {
+export function createActivities({ catalog, payments, publisher, paymentTokens }: ActivityDependencies) {
   return {
     async verifyCart(input: { items: OrderItem[]; expectedTotal?: number }): Promise<CartVerification> {
       const products = await catalog.getMany(input.items.map((item) => item.sku));
       return verifyCartAgainst(input.items, products, input.expectedTotal);
     },
 
+    /** `token` is sealed (platform/temporal/payment-token-seal.ts), or a plain `tok_…` of an order placed before sealing. */
     async authorizePayment(input: { orderId: string; amount: number; currency: string; token: string }): Promise<{ authorizationId: string }> {
+      // Opened here, not earlier: a key missing from PAYLOAD_KEYS throws a retryable error, so the order waits for the fix.
+      const token = paymentTokens.open(input.token);
       try {
-        const authorization = await payments.authorize({ ...input, idempotencyKey: `authorize:${input.orderId}` });
+        const authorization = await payments.authorize({ ...input, token, idempotencyKey: `authorize:${input.orderId}` });
         // Authorized at the processor, not yet recorded by Temporal: the retry must find the same authorization.
         crashPoint('worker:after-authorize');
         return authorization;

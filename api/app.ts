@@ -1,10 +1,13 @@
 // The HTTP edge as a pure express app factory: it assembles each concern's router and OpenAPI paths with the shared middleware.
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
+import { AesGcmPayloadCodec } from '../platform/temporal/payload-codec.js';
+import { registerCodecPaths } from './codec/openapi.js';
+import { createCodecRouter } from './codec/routes.js';
 import { tracingMiddleware } from '../platform/http/tracing.js';
 import { registerDeadLetterPaths } from './admin/openapi.js';
 import { createDeadLetterRouter } from './admin/dead-letter-routes.js';
@@ -25,6 +28,8 @@ import { createTimelineReader } from './orders/timeline/gather.js';
 import { createOrderAccess } from './orders/access.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { httpMetrics } from '../platform/http/metrics-middleware.js';
+import type { PayloadKey } from '../platform/temporal/payload-codec.js';
+import { createPaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
 
 export interface ApiLimits {
   /** Largest accepted request body. @default '100kb' */
@@ -44,9 +49,11 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'CODEC_CORS_ORIGIN' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
   log: Logger;
   temporal: Client;
+  /** PAYLOAD_KEYS: they seal payment tokens before they reach Temporal, and back the codec endpoint. */
+  payloadKeys: readonly PayloadKey[];
   idempotency: IdempotencyStore;
   /** The api's own catalog replica; product reads never call inventory. */
   catalog: CatalogRouterOptions['catalog'];
@@ -58,6 +65,16 @@ export interface ApiDependencies {
   /** SERVICE_TOKEN, sent on every call to the owners' surfaces. */
   serviceToken: string;
   limits?: Partial<ApiLimits>;
+}
+
+/**
+ * Admins only, judged on the Authorization header as the codec router leaves it: the router turns the Temporal UI's
+ * session cookie into that header after the app-level authentication has run, so the token is verified here again.
+ */
+function adminByHeader(verifyToken: VerifyToken): RequestHandler {
+  const verify = authenticate(verifyToken);
+  const admin = requireRole('admin');
+  return (req, res, next) => verify(req, res, (error?: unknown) => (error === undefined ? admin(req, res, next) : next(error)));
 }
 
 export function createApp(deps: ApiDependencies): express.Express {
@@ -84,6 +101,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       publicUrl: config.PUBLIC_URL,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       namespace: deps.temporal.options.namespace,
+      sealPaymentToken: createPaymentTokenSeal(deps.payloadKeys).seal,
       readTimeline: createTimelineReader({
         temporal: deps.temporal,
         // The choreography's participants, each answering for its own part (inventory's journal includes its outbox).
@@ -104,10 +122,18 @@ export function createApp(deps: ApiDependencies): express.Express {
   // Everything under /admin is operators' only, whatever is added there later.
   app.use('/admin', requireRole('admin'));
   app.use('/admin/dead-letters', createDeadLetterRouter(deps.deadLetters));
+  app.use(
+    createCodecRouter({
+      codec: new AesGcmPayloadCodec(deps.payloadKeys),
+      // The Temporal UI is the only browser client; its origin unless CODEC_CORS_ORIGIN names another.
+      allowedOrigin: new URL(config.CODEC_CORS_ORIGIN ?? config.TEMPORAL_UI_URL).origin,
+      authorize: adminByHeader(deps.verifyToken),
+    }),
+  );
 
   // The document lists the concerns in this same order.
   const openApiDocument = buildOpenApiDocument(
-    [registerOrderPaths, registerCatalogPaths, registerNotificationPaths, registerHealthPaths, registerDeadLetterPaths, registerOpenApiPath],
+    [registerOrderPaths, registerCatalogPaths, registerNotificationPaths, registerHealthPaths, registerDeadLetterPaths, registerCodecPaths, registerOpenApiPath],
     config.PUBLIC_URL,
   );
   app.get('/openapi.json', (_req, res) => {

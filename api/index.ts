@@ -9,6 +9,7 @@ import { createEventPublisher, publisherSettings } from '../platform/messaging/p
 import { openDatabase } from '../platform/store/database.js';
 import { migrate } from '../platform/store/migrations.js';
 import { connectTemporalClient, ensureSearchAttributes } from '../platform/temporal/connection.js';
+import { payloadKeysOf } from '../platform/temporal/data-converter.js';
 import { startCatalogReplica } from '../catalog-replica/index.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { createApp } from './app.js';
@@ -31,6 +32,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   // Both checked before anything opens, so a missing secret stops the start at once, naming the variable.
   const verifyToken = createTokenVerifier(config);
   const serviceToken = serviceTokenOf(config, 'the api');
+  // Before anything is opened: without the keys the API could neither start an order nor read one.
+  const payloadKeys = payloadKeysOf(config);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: API_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -44,7 +47,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     const replica = await startCatalogReplica({ host: API_COMPONENT, config, log, db, broker, publisher });
     resources.push('catalog replica', () => replica.stop());
 
-    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: API_COMPONENT });
+    const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys, component: API_COMPONENT });
     resources.push('temporal connection', () => temporal.connection.close());
     // Orders are started with CustomerId and listed by the order attributes; the worker registers them too, whoever is first.
     await ensureSearchAttributes(temporal).catch((error: unknown) =>
@@ -57,6 +60,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       config,
       log,
       temporal,
+      payloadKeys,
       idempotency: createIdempotencyStore(db),
       catalog: replica.store,
       readiness: apiReadinessProbes({ temporal, broker, db }),

@@ -297,7 +297,7 @@ async function main(): Promise<void> {
     });
   };
   const temporalStarting = runTemporal
-    ? startTemporal(settings, dataDir).then((server) => {
+    ? startTemporal(settings, dataDir, `http://127.0.0.1:${config.PORT}/codec`).then((server) => {
         watchExit({ name: 'Temporal dev server', stop: () => server.stop(), exited: server.exited });
         temporalAddress = server.address;
         temporalUiUrl = server.uiUrl;
@@ -384,10 +384,12 @@ function parseDevStackSettings(): DevStackSettings {
   );
 }
 
-async function startTemporal(settings: DevStackSettings, dataDir: string): Promise<TemporalDevServer> {
+/** `codecEndpoint`: the API's codec routes, so the UI can show orders decoded (to an admin; see the README). */
+async function startTemporal(settings: DevStackSettings, dataDir: string, codecEndpoint: string): Promise<TemporalDevServer> {
   const cliPath = await locateTemporalCli(terminalLog);
   return startTemporalDevServer({
     cliPath,
+    codecEndpoint,
     port: settings.TEMPORAL_PORT,
     uiPort: settings.TEMPORAL_UI_PORT,
     dbFile: join(dataDir, 'temporal', 'temporal.db'),

@@ -13,6 +13,8 @@ import { createActivities } from '../activities/index.js';
 import { createPaymentProviderClient } from '../activities/payment-provider-client.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { payloadKeysOf, workerDataConverter } from '../platform/temporal/data-converter.js';
+import { createPaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
 import { listen } from '../platform/http/listen.js';
 import { addExpositionSource } from '../platform/observability/metrics.js';
 import { installTemporalRuntime, scrapeCoreMetrics } from '../platform/observability/temporal-runtime.js';
@@ -35,7 +37,7 @@ export interface RunningWorker {
 }
 
 export interface WorkerOverrides {
-  /** A prebuilt workflow bundle (tests bundle once for many workers). */
+  /** A prebuilt workflow bundle (tests bundle once for many workers); bundle it with failureConverterPath, as the worker would. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -43,6 +45,8 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
   armCrashPoints(config.CRASH_AT);
   // The payment stand-in answers only to holders of the service credential; missing, the worker could never pay.
   const serviceToken = serviceTokenOf(config, 'the worker');
+  // Before anything is opened: a worker without the keys could not read a single order.
+  const payloadKeys = payloadKeysOf(config);
   const resources = new ResourceStack(log);
   try {
     // Before any connection: the SDK's logs and metrics are set up by the runtime's installation.
@@ -66,6 +70,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: orderTaskQueue(config),
+      dataConverter: workerDataConverter(payloadKeys),
       ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
       // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (tests/support/workflow-harness.ts).
       interceptors: { activity: activityTracing, ...(overrides.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
@@ -74,6 +79,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
         catalog: catalog.store,
         payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL, serviceToken }),
         publisher,
+        paymentTokens: createPaymentTokenSeal(payloadKeys),
       }),
       // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.
       shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,

@@ -78,6 +78,10 @@ export interface OrderInput {
   customerId: string;
   email: string;
   items: OrderItem[];
+  /**
+   * Sealed by the API (`sealed:v1:<key id>:…`, platform/temporal/payment-token-seal.ts) and opened only by the
+   * authorizePayment activity: the workflow passes it on unread. Orders started before sealing carry a plain `tok_…`.
+   */
   paymentToken: string;
   shippingAddress: ShippingAddress;
   /** The total the client saw; a different server-computed total rejects the cart with PRICE_CHANGED. */

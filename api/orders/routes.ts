@@ -35,6 +35,8 @@ export interface OrdersRouterOptions {
   namespace: string;
   /** The order's workflow history and the choreography participants' journals, merged. */
   readTimeline: (orderId: string) => Promise<Timeline>;
+  /** Seals the payment token before it enters Temporal: only the authorizePayment activity opens it. */
+  sealPaymentToken: (token: string) => string;
 }
 
 function idempotencyKeyFrom(req: Request): string | undefined {
@@ -115,6 +117,8 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     const input: OrderInput = {
       orderId,
       ...body,
+      // After hashRequest: a retry with the same key and body still matches, although each seal differs.
+      paymentToken: options.sealPaymentToken(body.paymentToken),
       createdAt: new Date().toISOString(),
       inventoryTimeoutMs: options.inventoryTimeoutMs,
       inventorySlowAfterMs: options.inventorySlowAfterMs,

@@ -12,6 +12,7 @@ import { createJournal, journalMigration, journalSettlements } from '../../platf
 import { openDatabase } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
+import { payloadKeysOf } from '../../platform/temporal/data-converter.js';
 import { armCrashPoints } from '../../platform/crash-points.js';
 import { orderOutcomeReactions } from './bridge.js';
 import { createOrderOutcomeApp } from './http.js';
@@ -29,6 +30,8 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
   armCrashPoints(config.CRASH_AT);
   // Checked before anything opens: without it the surface could not tell its callers from the public.
   const serviceToken = serviceTokenOf(config, 'order-outcome');
+  // Its signals are payloads too: without the keys it must not start at all.
+  const payloadKeys = payloadKeysOf(config);
   const resources = new ResourceStack(log);
   try {
     const db = await openDatabase({ component: ORDER_OUTCOME_COMPONENT, databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
@@ -36,7 +39,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
     await migrate(db, ORDER_OUTCOME_SCHEMA, [journalMigration]);
     const journal = createJournal({ db, schema: ORDER_OUTCOME_SCHEMA, source: ORDER_OUTCOME_COMPONENT, log });
 
-    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, component: ORDER_OUTCOME_COMPONENT });
+    const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys, component: ORDER_OUTCOME_COMPONENT });
     resources.push('temporal connection', () => client.connection.close());
     const broker = await connectBroker(config.AMQP_URL, log, ORDER_OUTCOME_COMPONENT);
     resources.push('broker', () => broker.close());

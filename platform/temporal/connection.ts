@@ -4,6 +4,8 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 // @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
 import proto from '@temporalio/proto';
 import { componentTracer } from '../observability/tracing.js';
+import { clientDataConverter } from './data-converter.js';
+import type { PayloadKey } from './payload-codec.js';
 import { searchAttributeDefinitions } from './search-attributes.js';
 
 const { temporal } = proto;
@@ -11,6 +13,8 @@ const { temporal } = proto;
 export interface TemporalSettings {
   address: string;
   namespace: string;
+  /** PAYLOAD_KEYS: what the client sends is encrypted with the first, what it reads decrypted with any (payloadKeysOf(config)). */
+  payloadKeys: readonly PayloadKey[];
   /**
    * The component using the client, named in its trace spans.
    * @default 'temporal-client'
@@ -19,13 +23,18 @@ export interface TemporalSettings {
 }
 
 /**
- * A client whose workflow calls (update-with-start, signal, query, cancel…) each run in a span and carry the active
+ * A client whose payloads and failures are encrypted (platform/temporal/data-converter.ts), and whose workflow calls (update-with-start, signal, query, cancel…) each run in a span and carry the active
  * trace context in their Temporal headers, where the worker's workflow interceptors continue the trace.
  */
 export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect({ address: settings.address });
   const tracing = new OpenTelemetryWorkflowClientInterceptor({ tracer: componentTracer(settings.component ?? 'temporal-client') });
-  return new Client({ connection, namespace: settings.namespace, interceptors: { workflow: [tracing] } });
+  return new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: clientDataConverter(settings.payloadKeys),
+    interceptors: { workflow: [tracing] },
+  });
 }
 
 const indexedValueType = {

@@ -11,6 +11,11 @@ export interface TemporalDevServerOptions {
   uiPort: number;
   /** SQLite file that keeps workflows across restarts; omitted = in memory. */
   dbFile?: string;
+  /**
+   * The codec server the web UI sends payloads to for decoding (`--ui-codec-endpoint`), e.g. the API's
+   * http://127.0.0.1:3000/codec; omitted = the UI shows payloads as stored (encrypted).
+   */
+  codecEndpoint?: string;
   /** Created at launch in addition to "default". */
   namespace?: string;
   log: ProgressLog;
@@ -34,6 +39,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     args.push('--db-filename', dbFile);
   }
   if (namespace !== 'default') args.push('--namespace', namespace);
+  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const definition of searchAttributeDefinitions) args.push('--search-attribute', `${definition.name}=${definition.type}`);
   args.push('--log-level', 'warn');
 

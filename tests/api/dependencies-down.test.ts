@@ -17,7 +17,7 @@ import { migrate } from '../../platform/store/migrations.js';
 import { connectTemporalClient } from '../../platform/temporal/connection.js';
 import { request, testConfig, validOrder } from '../support/api.js';
 import { createTokenVerifier } from '../../api/http/auth.js';
-import { TEST_SECRETS } from '../support/secrets.js';
+import { TEST_PAYLOAD_KEYS, TEST_SECRETS } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 const log = createLogger('api', 'silent');
@@ -36,6 +36,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
     config,
     log,
     temporal: options.temporal,
+    payloadKeys: TEST_PAYLOAD_KEYS,
     idempotency: createIdempotencyStore(db),
     catalog,
     readiness: apiReadinessProbes({ temporal: options.temporal, broker, db }),
@@ -62,7 +63,7 @@ afterAll(async () => {
 
 describe('GET /ready', () => {
   it('answers 503 NOT_READY naming RabbitMQ when the broker URL points nowhere, while /health stays 200', async () => {
-    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     opened.push(temporal.connection);
     const url = await serveApi({ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', temporal });
 
@@ -102,7 +103,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 200 once the broker is reachable', async () => {
-    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default' });
+    const temporal = await connectTemporalClient({ address: infrastructure.temporalAddress, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     opened.push(temporal.connection);
     const url = await serveApi({ amqpUrl: infrastructure.amqpUrl, temporal });
     const deadline = Date.now() + 10_000;

@@ -219,6 +219,12 @@ describe('GET /openapi.json', () => {
     ['get', '/admin/dead-letters/{queue}'],
     ['post', '/admin/dead-letters/{queue}/replay'],
     ['delete', '/admin/dead-letters/{queue}'],
+    // The Temporal UI's codec endpoint (admins) and the session that lets the UI's browser send an admin token.
+    ['post', '/codec/encode'],
+    ['post', '/codec/decode'],
+    ['get', '/codec/session'],
+    ['post', '/codec/session'],
+    ['delete', '/codec/session'],
   ] as const;
 
   it('is a valid OpenAPI 3.1 document', async () => {

@@ -6,7 +6,7 @@ import type { RunningApi } from '../../api/index.js';
 import { createIdempotencyStore, customerScopedKey, hashRequest } from '../../api/orders/idempotency-store.js';
 import { openDatabase } from '../../platform/store/database.js';
 import { request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
-import { TEST_UNIT_PRICE, TOKEN_CONFIRM_AND_CLOSE, TOKEN_CONFIRM_AND_WAIT } from '../support/api-test-workflow.js';
+import { TEST_UNIT_PRICE, EMAIL_CONFIRM_AND_CLOSE, EMAIL_CONFIRM_AND_WAIT } from '../support/api-test-workflow.js';
 import { createTestDatabase } from '../support/databases.js';
 import { orderTaskQueue } from '../../workflows/contract.js';
 
@@ -61,7 +61,7 @@ describe('POST /orders', () => {
   });
 
   it('says CART_VERIFIED in the 201 even when the workflow has already moved on', async () => {
-    const response = await placeOrder(validOrder({ paymentToken: TOKEN_CONFIRM_AND_CLOSE }));
+    const response = await placeOrder(validOrder({ email: EMAIL_CONFIRM_AND_CLOSE }));
     expect(response.status).toBe(201);
     expect(response.body.status).toBe('CART_VERIFIED');
     expect((await call('GET', `/orders/${response.body.orderId}`)).body.status).toBe('CONFIRMED');
@@ -190,14 +190,14 @@ describe('POST /orders/:orderId/cancel', () => {
   });
 
   it('answers 409 CANNOT_CANCEL when the workflow refuses (confirmed, still running)', async () => {
-    const { orderId } = (await placeOrder(validOrder({ paymentToken: TOKEN_CONFIRM_AND_WAIT }))).body;
+    const { orderId } = (await placeOrder(validOrder({ email: EMAIL_CONFIRM_AND_WAIT }))).body;
     const response = await call('POST', `/orders/${orderId}/cancel`);
     expect(response.status).toBe(409);
     expect(response.body).toEqual({ error: { code: 'CANNOT_CANCEL', message: expect.stringContaining('CONFIRMED') } });
   });
 
   it('answers 409 CANNOT_CANCEL, not 404, when the order has ended and its workflow is closed', async () => {
-    const { orderId } = (await placeOrder(validOrder({ paymentToken: TOKEN_CONFIRM_AND_CLOSE }))).body;
+    const { orderId } = (await placeOrder(validOrder({ email: EMAIL_CONFIRM_AND_CLOSE }))).body;
     const response = await call('POST', `/orders/${orderId}/cancel`);
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe('CANNOT_CANCEL');
@@ -209,8 +209,8 @@ describe('GET /orders (Temporal visibility)', () => {
   const placed: string[] = [];
 
   beforeAll(async () => {
-    for (const token of ['tok_visa', 'tok_visa', TOKEN_CONFIRM_AND_CLOSE]) {
-      placed.push((await placeOrder(validOrder({ customerId, paymentToken: token }))).body.orderId);
+    for (const email of ['ada@example.com', 'ada@example.com', EMAIL_CONFIRM_AND_CLOSE]) {
+      placed.push((await placeOrder(validOrder({ customerId, email }))).body.orderId);
     }
     await readUntil(
       () => call('GET', `/orders?customerId=${customerId}&limit=100`),

@@ -49,10 +49,15 @@ const componentNeeds: Record<string, string[]> = {
   'payment-provider': ['HOST', 'PAYMENT_PROVIDER_PORT', 'DATABASE_URL', 'SERVICE_TOKEN'],
   inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
-  'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN'],
-  worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN'],
-  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET'],
+  'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
+  worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
+  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
 };
+
+/** What the operator exports before `docker compose up`: secrets the file only names (`${PAYLOAD_KEYS:?…}`), never holds. */
+const operatorEnvironment: Record<string, string> = { ...TEST_SECRETS };
+/** Compose's `${NAME}` / `${NAME:?message}` interpolation, from the operator's environment. */
+const interpolate = (value: string) => value.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_match, name: string) => operatorEnvironment[name] ?? '');
 const appServices = Object.keys(componentNeeds);
 const infrastructureServices = ['postgresql', 'temporal', 'rabbitmq'];
 
@@ -67,7 +72,7 @@ function environmentOf(name: string): Record<string, string> {
   const pairs = Array.isArray(environment)
     ? environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
     : Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]);
-  return Object.fromEntries(pairs) as Record<string, string>;
+  return Object.fromEntries(pairs.map(([key, value]) => [key, interpolate(value!)])) as Record<string, string>;
 }
 
 function dependenciesOf(name: string): Record<string, string> {
@@ -93,13 +98,17 @@ const progressOnStderr = {
 };
 
 /** Runs Compose v2 (the Docker CLI's plugin, or the release built into .cache/compose) on a compose file given on stdin. */
-async function composeConfig(text: string, secrets: Record<string, string> = TEST_SECRETS): Promise<{ status: number | null; stderr: string }> {
+async function composeConfig(text: string, env: Record<string, string> = operatorEnvironment): Promise<{ status: number | null; stderr: string }> {
   const { program, prefix } = await locateComposeCli(progressOnStderr);
-  // The secrets come from the operator's environment (the file has none); the test's own, unless a test leaves them out.
-  const env = { ...process.env, ...secrets };
-  for (const name of ['JWT_SECRET', 'SERVICE_TOKEN'].filter((variable) => !(variable in secrets))) delete env[name];
   // `config` parses, interpolates, validates against the specification and resolves references; it needs no Docker engine.
-  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, 'config', '--quiet'], { cwd: root, input: text, encoding: 'utf8', env });
+  // The secrets come from the given environment only (the file has none); a test leaves some out to see them refused.
+  const withoutSecrets = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in operatorEnvironment)));
+  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, 'config', '--quiet'], {
+    cwd: root,
+    input: text,
+    encoding: 'utf8',
+    env: { ...withoutSecrets, ...env },
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -128,6 +137,22 @@ describe('docker-compose.yml', () => {
     const refused = await composeConfig(composeText.replace(/condition: service_healthy/, 'condition: service_ready'));
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/depends_on\.\S+\.condition/);
+  });
+
+  it('holds no payload key: `docker compose config` refuses to run without PAYLOAD_KEYS in the environment, naming it', { timeout: 30 * 60_000 }, async () => {
+    for (const name of ['api', 'worker', 'order-outcome']) expect(service(name).environment, name).toMatchObject({ PAYLOAD_KEYS: expect.stringMatching(/^\$\{PAYLOAD_KEYS:\?/) });
+    // Components that never talk to Temporal do not get the keys.
+    for (const name of ['payment-provider', 'inventory', 'notifications']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
+    const { PAYLOAD_KEYS: _left, ...everyOtherSecret } = operatorEnvironment;
+    const refused = await composeConfig(composeText, everyOtherSecret);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/PAYLOAD_KEYS/);
+  });
+
+  it('points the Temporal UI at the API\'s codec endpoint, sending the admin session cookie', () => {
+    expect(environmentOf('temporal-ui')).toMatchObject({ TEMPORAL_CODEC_ENDPOINT: 'http://localhost:3000/codec', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
+    // The API answers browsers from the UI's origin only (CODEC_CORS_ORIGIN defaults to it).
+    expect(new URL(environmentOf('api').TEMPORAL_UI_URL!).origin).toBe('http://localhost:8080');
   });
 
   it('runs every component from the one Dockerfile, each with an npm script package.json defines', () => {

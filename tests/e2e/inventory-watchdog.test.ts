@@ -5,6 +5,7 @@ import { eventually, readUntil } from '../support/broker.js';
 import { captureHistory } from '../support/histories.js';
 import { call, createProduct, getOrder, orderRequest, placeOrder, waitForStatus } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { TEST_PAYLOAD_KEYS } from '../support/secrets.js';
 
 let stack: Stack;
 
@@ -25,7 +26,7 @@ it('flags an order slow once it has waited INVENTORY_SLOW_AFTER, and it still co
     expect(slow).toMatchObject({ status: 'PAYMENT_AUTHORIZED', inventory: { status: 'AWAITING', slow: true, awaitingSince: expect.any(String) } });
 
     // Operators find slow orders in Temporal's visibility (the web UI's filter, or the CLI).
-    const client = await connectTemporalClient({ address: stack.config.TEMPORAL_ADDRESS, namespace: stack.config.TEMPORAL_NAMESPACE });
+    const client = await connectTemporalClient({ address: stack.config.TEMPORAL_ADDRESS, namespace: stack.config.TEMPORAL_NAMESPACE, payloadKeys: TEST_PAYLOAD_KEYS });
     try {
       await eventually(async () => {
         const found: string[] = [];

@@ -10,6 +10,7 @@ import {
   call, createProduct, getOrder, notificationsOf, orderRequest, paymentsOf, placeOrder, stockOf, waitForStatus, waitForTerminal,
 } from '../support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { TEST_PAYLOAD_KEYS } from '../support/secrets.js';
 
 let stack: Stack;
 
@@ -56,7 +57,7 @@ describe('placing an order', () => {
     expect(order.links.temporalUi).toBe(`${stack.config.TEMPORAL_UI_URL}/namespaces/default/workflows/order-${body.orderId}`);
     expect((await fetch(order.links.temporalUi)).status).toBe(200);
 
-    const client = await connectTemporalClient({ address: stack.config.TEMPORAL_ADDRESS, namespace: 'default' });
+    const client = await connectTemporalClient({ address: stack.config.TEMPORAL_ADDRESS, namespace: 'default', payloadKeys: TEST_PAYLOAD_KEYS });
     try {
       const found = await eventually(async () => {
         const ids: string[] = [];

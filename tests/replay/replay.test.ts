@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { CURRENT_HISTORIES, HISTORIES_DIR } from '../support/histories.js';
+import { testWorkerDataConverter } from '../support/secrets.js';
 import { workflowBundle } from '../support/workflow-harness.js';
 import { workflowInterceptorModules } from '../../worker/index.js';
+import { failureConverterPath } from '../../platform/temporal/data-converter.js';
 
 const terminalPaths = ['confirmed', 'rejected', 'payment-declined', 'cancelled-out-of-stock', 'cancelled-inventory-timeout', 'cancelled-customer-request'];
 /** Paths a workflow version added, recorded by today's code. */
@@ -24,6 +26,17 @@ const all = versions.flatMap((version) => historiesOf(version).map((name) => ({ 
 /** The JSON the Temporal CLI and web UI export; the worker converts it to the protobuf history itself. */
 const load = (version: string, name: string): unknown => JSON.parse(readFileSync(join(HISTORIES_DIR, version, `${name}.json`), 'utf8'));
 
+/** Calls `visit` with the encoding and path of every payload (an object with metadata.encoding) in a JSON history. */
+function payloadsIn(value: unknown, path: string[], visit: (encoding: string, path: string[]) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) payloadsIn(item, path, visit);
+  } else if (value !== null && typeof value === 'object') {
+    const encoding = (value as { metadata?: { encoding?: unknown } }).metadata?.encoding;
+    if (typeof encoding === 'string') visit(Buffer.from(encoding, 'base64').toString(), path);
+    for (const [key, child] of Object.entries(value)) payloadsIn(child, [...path, key], visit);
+  }
+}
+
 describe('workflow replay', () => {
   it("has a history of today's code for every terminal path and every versioned path", () => {
     expect(historiesOf(CURRENT_HISTORIES).sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
@@ -33,18 +46,40 @@ describe('workflow replay', () => {
     expect(historiesOf('before-inventory-watchdog').sort()).toEqual([...terminalPaths].sort());
   });
 
-  // The bundle carries the OpenTelemetry workflow interceptors, as the worker's does: tracing must not change what replays.
+  it('keeps plain histories from before the payload codec, for orders started then', () => {
+    expect(historiesOf('before-payload-codec').sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
+  });
+
+  it("records today's histories encrypted: every payload but search attributes, trace headers and patch markers", () => {
+    for (const name of historiesOf(CURRENT_HISTORIES)) {
+      const plainWhere = new Set<string>();
+      let encrypted = 0;
+      payloadsIn(load(CURRENT_HISTORIES, name), [], (encoding, path) => {
+        if (encoding === 'binary/encrypted') encrypted += 1;
+        else plainWhere.add(path.find((key) => ['searchAttributes', 'header', 'patch-data'].includes(key)) ?? path.join('.'));
+      });
+      expect(encrypted, name).toBeGreaterThan(0);
+      // The server indexes search attributes; headers carry only the trace context; patch markers only the patch id.
+      expect([...plainWhere].filter((where) => !['searchAttributes', 'header', 'patch-data'].includes(where)), name).toEqual([]);
+    }
+  });
+
+  // The bundle carries the OpenTelemetry workflow interceptors and the failure converter, and the replayer the codec, as the
+  // worker's do: neither tracing nor encryption may change what replays, and plain histories decode untouched.
   it.each(all)('replays $version/$name without a determinism error', async ({ version, name }) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(version, name), name)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: testWorkerDataConverter() }, load(version, name), name),
+    ).resolves.toBeUndefined();
   });
 
   it('catches a non-deterministic change to the workflow', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./nondeterministic-change/index.ts', import.meta.url)),
       workflowInterceptorModules,
+      failureConverterPath,
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: changed }, load('before-inventory-watchdog', 'confirmed'), 'confirmed'),
+      Worker.runReplayHistory({ workflowBundle: changed, dataConverter: testWorkerDataConverter() }, load('before-inventory-watchdog', 'confirmed'), 'confirmed'),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

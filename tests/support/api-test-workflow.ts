@@ -14,10 +14,11 @@ import { OrderStatusAttribute, OrderTotalAttribute } from '../../platform/tempor
 
 /** Every unit costs this in the stand-in's catalog; skus starting with UNKNOWN do not exist. */
 export const TEST_UNIT_PRICE = 250;
-/** With this token the order confirms at once and the workflow completes (a terminal, closed order). */
-export const TOKEN_CONFIRM_AND_CLOSE = 'tok_confirm_and_close';
-/** With this token the order confirms but the workflow stays open (the validator must refuse cancellation). */
-export const TOKEN_CONFIRM_AND_WAIT = 'tok_confirm_and_wait';
+// The script rides on the email: the payment token reaches workflows sealed (platform/temporal/payment-token-seal.ts).
+/** With this email the order confirms at once and the workflow completes (a terminal, closed order). */
+export const EMAIL_CONFIRM_AND_CLOSE = 'confirm-and-close@example.test';
+/** With this email the order confirms but the workflow stays open (the validator must refuse cancellation). */
+export const EMAIL_CONFIRM_AND_WAIT = 'confirm-and-wait@example.test';
 
 export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   // Workflow time is deterministic (replayed from history), so Date is safe here.
@@ -82,10 +83,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   verified = true;
   if (state.status === 'REJECTED') return state;
 
-  if (input.paymentToken === TOKEN_CONFIRM_AND_CLOSE || input.paymentToken === TOKEN_CONFIRM_AND_WAIT) {
+  if (input.email === EMAIL_CONFIRM_AND_CLOSE || input.email === EMAIL_CONFIRM_AND_WAIT) {
     state = { ...state, status: 'CONFIRMED', payment: { status: 'CAPTURED' }, inventory: { status: 'COMMITTED' } };
     upsertSearchAttributes([{ key: OrderStatusAttribute, value: 'CONFIRMED' }]);
-    if (input.paymentToken === TOKEN_CONFIRM_AND_CLOSE) return state;
+    if (input.email === EMAIL_CONFIRM_AND_CLOSE) return state;
   }
   // Open orders end on their own so test runs never leave workflows running on a shared server.
   await condition(() => cancelled, '30 seconds');

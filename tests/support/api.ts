@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { adminAuth, TEST_SECRETS } from './secrets.js';
+import { adminAuth, TEST_SECRETS, testWorkerDataConverter } from './secrets.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { startApi, type RunningApi } from '../../api/index.js';
@@ -49,6 +49,8 @@ export async function startTestWorker(temporalAddress: string, taskQueue: string
   const worker = await Worker.create({
     connection,
     taskQueue,
+    // The API's client encrypts; the stand-in must read what it sends, as the real worker does.
+    dataConverter: testWorkerDataConverter(),
     workflowsPath: fileURLToPath(new URL('./api-test-workflow.ts', import.meta.url)),
   });
   const running = worker.run();

@@ -1,5 +1,7 @@
 // The secrets every test stack runs with: fixed, test-only values (never a default of the product), and tokens minted with them.
 import { SignJWT } from 'jose';
+import { loadConfig } from '../../platform/config.js';
+import { payloadKeysOf, workerDataConverter, clientDataConverter } from '../../platform/temporal/data-converter.js';
 
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef0123456789',
@@ -7,6 +9,12 @@ export const TEST_SECRETS = {
   // Two keys: k2 encrypts, k1 still decrypts (as after a rotation).
   PAYLOAD_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
 } as const;
+
+/** TEST_SECRETS.PAYLOAD_KEYS parsed, as every test component gets them: the committed histories are encrypted with these. */
+export const TEST_PAYLOAD_KEYS = payloadKeysOf(loadConfig({ PAYLOAD_KEYS: TEST_SECRETS.PAYLOAD_KEYS }));
+/** The data converters of test workers, replayers and clients: the ones the components use, with the test keys. */
+export const testWorkerDataConverter = () => workerDataConverter(TEST_PAYLOAD_KEYS);
+export const testClientDataConverter = () => clientDataConverter(TEST_PAYLOAD_KEYS);
 
 export type TestRole = 'customer' | 'admin';
 

@@ -8,10 +8,14 @@ import type { OrderActivities, PublishEventInput } from '../../activities/index.
 import { orderSearchAttributes } from '../../platform/temporal/search-attributes.js';
 import { workflowInterceptorModules, workflowsPath } from '../../worker/index.js';
 import { createOrderGateway } from '../../api/orders/temporal-gateway.js';
+import { failureConverterPath } from '../../platform/temporal/data-converter.js';
+import { testClientDataConverter, testWorkerDataConverter } from './secrets.js';
 import { OrderFailureType, orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
 export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
+    // The components' encryption, so the workflow is tested on the data it really gets.
+    client: { dataConverter: testClientDataConverter() },
     server: {
       executable: { type: 'existing-path', path: inject('infrastructure').temporalCliPath },
       searchAttributes: [...orderSearchAttributes],
@@ -20,8 +24,11 @@ export async function createWorkflowEnvironment(): Promise<TestWorkflowEnvironme
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds; every worker in a test file shares one bundle. It has the worker's tracing interceptors, as production does. */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger }));
+/**
+ * Bundling takes seconds; every worker in a test file shares one bundle. It has the worker's tracing interceptors and
+ * failure converter (failure messages encoded), as production does.
+ */
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: quietLogger }));
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
@@ -111,6 +118,7 @@ export async function withWorker<T>(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
+    dataConverter: testWorkerDataConverter(),
     workflowBundle: await workflowBundle(),
     activities: activities.activities(),
   });

@@ -5,6 +5,7 @@ import { serviceAuthorization } from '../../../platform/http/service-auth.js';
 import { orderWorkflowId } from '../../../workflows/contract.js';
 import type { JournalEntry as TimelineEntry } from '../../../platform/observability/journal.js';
 import { grpcCode, grpcStatus } from '../../../platform/temporal/wire-values.js';
+import { decodeDescription, decodeHistory } from '../../../platform/temporal/decode-history.js';
 import { entriesFromHistory } from './workflow-history.js';
 
 /** A participant that keeps its own journal and shares it at `GET <url>/journal?orderId=`. */
@@ -53,6 +54,9 @@ export function createTimelineReader(options: TimelineOptions) {
     const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
     try {
       const [history, description] = await temporal.withDeadline(Date.now() + timeoutMs, () => Promise.all([handle.fetchHistory(), handle.describe()]));
+      // Stored encrypted: steps' inputs, signals and failures read through the client's codec, as the web UI's do through /codec.
+      const codecs = temporal.options.loadedDataConverter.payloadCodecs;
+      await Promise.all([decodeHistory(history, codecs), decodeDescription(description.raw, codecs)]);
       return { source: 'orchestrator', entries: entriesFromHistory(history.events ?? [], description.raw.pendingActivities ?? []) };
     } catch (error) {
       if (isNotFound(error)) return { source: 'orchestrator', notFound: true };

@@ -37,7 +37,20 @@ function decodeFirst(payloads: Payloads): unknown {
 function failureMessage(failure: proto.temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
   if (!failure) return undefined;
   const type = failure.applicationFailureInfo?.type;
-  return type ? `${type}: ${failure.message ?? ''}` : (failure.message ?? undefined);
+  const message = encodedMessage(failure) ?? failure.message;
+  return type ? `${type}: ${message ?? ''}` : (message ?? undefined);
+}
+
+/** With encoded common attributes the failure's own message says "Encoded failure"; the real one is in its (decoded) attributes. */
+function encodedMessage(failure: proto.temporal.api.failure.v1.IFailure): string | undefined {
+  if (!failure.encodedAttributes) return undefined;
+  try {
+    const attributes = defaultPayloadConverter.fromPayload<{ message?: unknown } | undefined>(failure.encodedAttributes);
+    return typeof attributes?.message === 'string' ? attributes.message : undefined;
+  } catch {
+    // Still encrypted (a key this process lacks): the placeholder message is all there is.
+    return undefined;
+  }
 }
 
 /** The W3C trace id the OpenTelemetry interceptors carried in a header, whatever the header's name. */
