@@ -37,6 +37,9 @@ describe('codec router', () => {
   let close: () => void;
   const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(base, method, path, options);
   const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  /** As the UI's browser calls: no Authorization header at all (the shared helper would add an operator's). */
+  const browserCall = async (path: string, body: unknown, headers: Record<string, string>) =>
+    (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).status;
 
   beforeAll(async () => {
     const app = express();
@@ -134,10 +137,8 @@ describe('codec router', () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).toMatch(/Path=\/codec/);
 
-    const withCookie = await call('POST', '/codec/encode', { body: { payloads: [uiPayload(order)] }, headers: { cookie: setCookie.split(';')[0]!, origin: UI_ORIGIN } });
-    expect(withCookie.status).toBe(200);
-    const wrongCookie = await call('POST', '/codec/encode', { body: { payloads: [] }, headers: { cookie: 'ensemble_codec_token=guess' } });
-    expect(wrongCookie.status).toBe(401);
+    expect(await browserCall('/codec/encode', { payloads: [uiPayload(order)] }, { cookie: setCookie.split(';')[0]!, origin: UI_ORIGIN })).toBe(200);
+    expect(await browserCall('/codec/encode', { payloads: [] }, { cookie: 'ensemble_codec_token=guess' })).toBe(401);
   });
 });
 
