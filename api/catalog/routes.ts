@@ -4,7 +4,7 @@ import { NotFoundError } from '../../platform/http/errors.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import type { ReplicaProduct } from '../../catalog-replica/index.js';
 import { upstreamUrl, type CallUpstream } from '../http/upstream.js';
-import { PutProductRequestSchema, SkuSchema, type Product } from './schemas.js';
+import { PutProductRequestSchema, SkuParamsSchema, type Product } from './schemas.js';
 
 export interface CatalogRouterOptions {
   /** The api's own catalog replica; product reads never call inventory. */
@@ -30,15 +30,16 @@ export function createCatalogRouter({ catalog, inventoryUrl, callUpstream }: Cat
   });
 
   router.get('/products/:sku', async (req, res) => {
-    const sku = String(req.params.sku);
+    const { sku } = parseRequest(SkuParamsSchema, req.params, 'path');
     const product = await catalog.get(sku);
     if (!product) throw new NotFoundError(`Product ${sku} not found`);
     res.json(toProduct(product));
   });
 
   router.put('/products/:sku', async (req, res) => {
-    const sku = parseRequest(SkuSchema, req.params.sku, 'path');
+    const { sku } = parseRequest(SkuParamsSchema, req.params, 'path');
     const body = parseRequest(PutProductRequestSchema, req.body, 'body');
+    // The sku pattern already keeps "." and ".." out; encoding still makes sure the owner sees one path segment.
     const answer = await callUpstream('inventory', upstreamUrl(inventoryUrl, `/products/${encodeURIComponent(sku)}`), {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
