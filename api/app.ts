@@ -12,7 +12,11 @@ import { registerCatalogPaths } from './catalog/openapi.js';
 import { createCatalogRouter, type CatalogRouterOptions } from './catalog/routes.js';
 import { buildOpenApiDocument, registerOpenApiPath } from './http/openapi.js';
 import { createHealthRouter, registerHealthPaths, type ReadinessProbe } from './http/readiness.js';
+import { methodNotAllowed } from './http/method-not-allowed.js';
+import { rateLimitPerClient } from './http/rate-limit.js';
+import { JSON_MEDIA_TYPES, refuseHostilePath, refuseHostileValues, requireJsonBody } from './http/request-guards.js';
 import { requestLogger } from './http/request-logger.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createUpstreamCaller } from './http/upstream.js';
 import { registerNotificationPaths } from './notifications/openapi.js';
 import { createNotificationsRouter } from './notifications/routes.js';
@@ -42,7 +46,19 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
+  config: Pick<
+    Config,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'TEMPORAL_UI_URL'
+    | 'INVENTORY_URL'
+    | 'NOTIFICATIONS_URL'
+    | 'ORDER_OUTCOME_URL'
+    | 'PUBLIC_URL'
+    | 'INVENTORY_TIMEOUT'
+    | 'INVENTORY_SLOW_AFTER'
+    | 'TRUST_PROXY'
+    | 'RATE_LIMIT_PER_MINUTE'
+  >;
   log: Logger;
   temporal: Client;
   idempotency: IdempotencyStore;
@@ -61,10 +77,18 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip (the rate limit's key before authentication) is the client's only when the proxies in front are the trusted ones.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(tracingMiddleware('api'));
   app.use(httpMetrics('api'));
   app.use(requestLogger(log));
-  app.use(express.json({ limit: limits.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(securityHeaders());
+  // Authentication goes here, before the rate limit, so that a token's subject (not the address) is the client it counts.
+  app.use(rateLimitPerClient(config.RATE_LIMIT_PER_MINUTE, log));
+  app.use(refuseHostilePath);
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: limits.bodyLimit, type: JSON_MEDIA_TYPES }));
+  app.use(refuseHostileValues);
 
   app.use(
     createOrdersRouter({
@@ -102,6 +126,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     res.json(openApiDocument);
   });
 
+  app.use(methodNotAllowed(openApiDocument.paths ?? {}));
   app.use(unknownRoute);
   app.use(errorMiddleware(log, { bodyLimit: limits.bodyLimit }));
   return app;
