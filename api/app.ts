@@ -114,7 +114,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   );
   app.use(createCatalogRouter({ catalog: deps.catalog, inventoryUrl: config.INVENTORY_URL, callUpstream }));
   app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream }));
-  app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs));
+  app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs, log));
   app.use('/admin/dead-letters', createDeadLetterRouter(deps.deadLetters));
 
   // The document lists the concerns in this same order.
