@@ -39,11 +39,14 @@ function malformedJsonProblem(parserMessage: string): string {
   return position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`;
 }
 
-/** The status http-errors (body-parser, the router) put on what they could not read of a request. */
+/**
+ * The status http-errors (body-parser, the router) put on what they could not read of a request; they mark it `expose`,
+ * which tells it from a library error that merely carries a status.
+ */
 function clientErrorStatus(error: Error): number | undefined {
-  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const { status, statusCode, expose } = error as { status?: unknown; statusCode?: unknown; expose?: unknown };
   const value = typeof status === 'number' ? status : statusCode;
-  return typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
+  return expose === true && typeof value === 'number' && value >= 400 && value < 500 ? value : undefined;
 }
 
 /**
@@ -62,10 +65,12 @@ function fromRequestParsing(error: unknown, contentEncoding: string | undefined,
     case 'charset.unsupported':
       return new UnsupportedMediaTypeError('This charset is not supported; send UTF-8');
   }
+  // express 5's router decodes path parameters and throws a URIError (status 400, not marked expose) on malformed percent-encoding.
+  if (error instanceof URIError && (error as { status?: unknown }).status === 400) {
+    return new ValidationFailedError([{ path: 'path', message: 'malformed percent-encoding' }], 'request path');
+  }
   const status = clientErrorStatus(error);
   if (status === undefined) return undefined;
-  // express 5's router decodes path parameters and throws a URIError (status 400) on malformed percent-encoding.
-  if (error instanceof URIError) return new ValidationFailedError([{ path: 'path', message: 'malformed percent-encoding' }], 'request path');
   const type = (error as { type?: unknown }).type;
   // raw-body's own failures (aborted, wrong length) have a type and a message of its own making.
   if (typeof type === 'string' && type.startsWith('request.')) {
