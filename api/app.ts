@@ -7,7 +7,7 @@ import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
 import { AesGcmPayloadCodec } from '../platform/temporal/payload-codec.js';
 import { registerCodecPaths } from './codec/openapi.js';
-import { createCodecRouter } from './codec/routes.js';
+import { CODEC_SESSION_PATH, createCodecRouter } from './codec/routes.js';
 import { tracingMiddleware } from '../platform/http/tracing.js';
 import { registerDeadLetterPaths } from './admin/openapi.js';
 import { createDeadLetterRouter } from './admin/dead-letter-routes.js';
@@ -16,7 +16,11 @@ import { createCatalogRouter, type CatalogRouterOptions } from './catalog/routes
 import { authenticate, requireRole, type VerifyToken } from './http/auth.js';
 import { buildOpenApiDocument, registerOpenApiPath } from './http/openapi.js';
 import { createHealthRouter, registerHealthPaths, type ReadinessProbe } from './http/readiness.js';
+import { methodNotAllowed } from './http/method-not-allowed.js';
+import { rateLimitPerClient } from './http/rate-limit.js';
+import { JSON_MEDIA_TYPES, refuseHostilePath, refuseHostileValues, requireJsonBody } from './http/request-guards.js';
 import { requestLogger } from './http/request-logger.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createUpstreamCaller } from './http/upstream.js';
 import { registerNotificationPaths } from './notifications/openapi.js';
 import { createNotificationsRouter } from './notifications/routes.js';
@@ -49,7 +53,20 @@ export const defaultApiLimits: ApiLimits = {
 };
 
 export interface ApiDependencies {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'CODEC_CORS_ORIGIN' | 'INVENTORY_URL' | 'NOTIFICATIONS_URL' | 'ORDER_OUTCOME_URL' | 'PUBLIC_URL' | 'INVENTORY_TIMEOUT' | 'INVENTORY_SLOW_AFTER'>;
+  config: Pick<
+    Config,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'TEMPORAL_UI_URL'
+    | 'CODEC_CORS_ORIGIN'
+    | 'INVENTORY_URL'
+    | 'NOTIFICATIONS_URL'
+    | 'ORDER_OUTCOME_URL'
+    | 'PUBLIC_URL'
+    | 'INVENTORY_TIMEOUT'
+    | 'INVENTORY_SLOW_AFTER'
+    | 'TRUST_PROXY'
+    | 'RATE_LIMIT_PER_MINUTE'
+  >;
   log: Logger;
   temporal: Client;
   /** PAYLOAD_KEYS: they seal payment tokens before they reach Temporal, and back the codec endpoint. */
@@ -84,12 +101,19 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip (the rate limit's key before authentication) is the client's only when the proxies in front are the trusted ones.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(tracingMiddleware('api'));
   app.use(httpMetrics('api'));
   app.use(requestLogger(log));
-  // Before the body parser and every route: each route's guard, and the per-client rate limit, read res.locals.principal.
+  app.use(securityHeaders());
+  // Before the rate limit, so that a token's subject (not the address) is the client it counts; each route's guard reads it too.
   app.use(authenticate(deps.verifyToken));
-  app.use(express.json({ limit: limits.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(rateLimitPerClient(config.RATE_LIMIT_PER_MINUTE, log));
+  app.use(refuseHostilePath);
+  app.use(requireJsonBody([CODEC_SESSION_PATH]));
+  app.use(express.json({ limit: limits.bodyLimit, type: JSON_MEDIA_TYPES }));
+  app.use(refuseHostileValues);
 
   const orders = createOrderGateway(deps.temporal, orderTaskQueue(config), limits.orderCalls);
   app.use(
@@ -118,7 +142,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   );
   app.use(createCatalogRouter({ catalog: deps.catalog, inventoryUrl: config.INVENTORY_URL, callUpstream }));
   app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream, readVisibleOrder: createOrderAccess(orders) }));
-  app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs));
+  app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs, log));
   // Everything under /admin is operators' only, whatever is added there later.
   app.use('/admin', requireRole('admin'));
   app.use('/admin/dead-letters', createDeadLetterRouter(deps.deadLetters));
@@ -140,6 +164,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     res.json(openApiDocument);
   });
 
+  app.use(methodNotAllowed(openApiDocument.paths ?? {}));
   app.use(unknownRoute);
   app.use(errorMiddleware(log, { bodyLimit: limits.bodyLimit }));
   return app;

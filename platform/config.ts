@@ -1,4 +1,5 @@
 // Configuration for every component: read from the environment once, validated with zod, failing fast by variable name.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { crashPoints } from './crash-points.js';
 import { DEFAULT_EVENTS_EXCHANGE } from './messaging/wire-names.js';
@@ -40,6 +41,32 @@ const payloadKeys = z.string().trim().transform((raw, ctx) => {
     return z.NEVER;
   }
   return keys;
+});
+
+/** Names proxy-addr (express's `trust proxy`) knows for address ranges. */
+const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TRUST_PROXY`, read once into what express's `trust proxy` takes: `false` (clients connect directly), `true` (trust
+ * every hop: only behind a proxy that overwrites X-Forwarded-For), a hop count, or a list of proxy addresses, CIDR
+ * ranges or the names loopback, linklocal, uniquelocal.
+ */
+const trustProxy = z.string().trim().transform((raw, ctx): boolean | number | string[] => {
+  if (/^(false|true)$/i.test(raw)) return raw.toLowerCase() === 'true';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const invalid = entries.filter((entry) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    if (rest.length > 0 || address === undefined) return true;
+    if (prefix === undefined) return isIP(address) === 0 && !namedProxyRanges.includes(address);
+    const bits = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+    return bits === 0 || !/^\d+$/.test(prefix) || Number(prefix) > bits;
+  });
+  if (entries.length === 0 || invalid.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `expected false, true, a hop count, or comma-separated addresses, CIDR ranges or ${namedProxyRanges.join('/')}; not ${invalid.join(', ') || 'empty'}` });
+    return z.NEVER;
+  }
+  return entries;
 });
 
 /** A shared secret: long enough that guessing it is not an option. */
@@ -109,7 +136,7 @@ const environment = z.object({
   /** The origin allowed to call the codec endpoint from a browser (the Temporal UI). Unset: TEMPORAL_UI_URL's origin. */
   CODEC_CORS_ORIGIN: url.optional(),
   /** Express's `trust proxy`: false (direct clients), true, a hop count, or a comma-separated list of proxy addresses. */
-  TRUST_PROXY: z.string().trim().min(1).default('false'),
+  TRUST_PROXY: trustProxy.prefault('false'),
   /** Requests per client (its token's subject, else its address) per minute before 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   /** Fault testing only: comma-separated crash points (platform/crash-points.ts) at which the process kills itself. */

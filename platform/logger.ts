@@ -14,8 +14,25 @@ export function traceFields(): { traceId?: string; spanId?: string } {
   return { traceId, spanId };
 }
 
+/**
+ * Keys whose values never belong in a log, wherever a line carries them (request headers, bodies, configuration):
+ * a backstop, since card numbers themselves are refused at the edge and masked in logged URLs.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'paymentToken',
+  '*.paymentToken',
+  'cardNumber',
+  '*.cardNumber',
+  'password',
+  '*.password',
+];
+
 /** `destination` is for tests that read what was logged; by default lines go to stdout. */
 export function createLogger(component: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
-  const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields };
+  const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }

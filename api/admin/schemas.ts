@@ -1,14 +1,10 @@
 // The operators' dead-letter routes (/admin/dead-letters) as zod schemas: requests are validated with them and their /openapi.json paths generated from them.
 import { z } from 'zod';
 import { DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT } from '../../platform/messaging/dead-letters.js';
-import { typeError } from '../http/schema-fields.js';
+import { identifier, typeError } from '../http/schema-fields.js';
 
-const queueName = z.string().min(1).max(255).meta({ description: 'A dead-letter queue (`<queue>.dlq`) or the unroutable queue', example: 'inventory.dlq' });
-const messageIdField = z
-  .string({ error: typeError('messageId', 'a string') })
-  .min(1, 'messageId must not be empty')
-  .max(200, 'messageId must be at most 200 characters')
-  .meta({ description: 'The message (event) id; without it, every message' });
+const queueName = identifier('queue', 255).meta({ description: 'A dead-letter queue (`<queue>.dlq`) or the unroutable queue', example: 'inventory.dlq' });
+const messageIdField = identifier('messageId', 200).meta({ description: 'The message (event) id; without it, every message' });
 
 export const DeadLetterQueueSchema = z
   .strictObject({

@@ -4,7 +4,7 @@ import { NotFoundError } from '../../platform/http/errors.js';
 import { parseRequest } from '../../platform/http/validation.js';
 import type { ReplicaProduct } from '../../catalog-replica/index.js';
 import { upstreamUrl, type CallUpstream } from '../http/upstream.js';
-import { PutProductRequestSchema, SkuSchema, type Product } from './schemas.js';
+import { PutProductRequestSchema, SkuParamsSchema, type Product } from './schemas.js';
 import { requireRole } from '../http/auth.js';
 
 export interface CatalogRouterOptions {
@@ -31,7 +31,7 @@ export function createCatalogRouter({ catalog, inventoryUrl, callUpstream }: Cat
   });
 
   router.get('/products/:sku', async (req, res) => {
-    const sku = String(req.params.sku);
+    const { sku } = parseRequest(SkuParamsSchema, req.params, 'path');
     const product = await catalog.get(sku);
     if (!product) throw new NotFoundError(`Product ${sku} not found`);
     res.json(toProduct(product));
@@ -39,8 +39,9 @@ export function createCatalogRouter({ catalog, inventoryUrl, callUpstream }: Cat
 
   // Reads are open (a shop window); writes change what everyone is charged, so operators only.
   router.put('/products/:sku', requireRole('admin'), async (req, res) => {
-    const sku = parseRequest(SkuSchema, req.params.sku, 'path');
+    const { sku } = parseRequest(SkuParamsSchema, req.params, 'path');
     const body = parseRequest(PutProductRequestSchema, req.body, 'body');
+    // The sku pattern already keeps "." and ".." out; encoding still makes sure the owner sees one path segment.
     const answer = await callUpstream('inventory', upstreamUrl(inventoryUrl, `/products/${encodeURIComponent(sku)}`), {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },

@@ -16,6 +16,8 @@ export interface CodecRouterOptions {
 /** The cookie that carries an operator's admin token from the UI's browser, which cannot add an Authorization header of its own. */
 export const CODEC_SESSION_COOKIE = 'ensemble_codec_token';
 const SESSION_SECONDS = 8 * 60 * 60;
+/** The page that sets that cookie: the API's one HTML form, so the one path whose POST body is a form. */
+export const CODEC_SESSION_PATH = '/codec/session';
 
 export class CodecOriginRefusedError extends HttpError {
   override readonly name = 'CodecOriginRefusedError';
@@ -106,12 +108,12 @@ export function createCodecRouter({ codec, allowedOrigin, authorize }: CodecRout
   router.post('/codec/encode', cors, sessionAsBearer, authorize, convert('encode'));
   router.post('/codec/decode', cors, sessionAsBearer, authorize, convert('decode'));
 
-  router.get('/codec/session', (_req, res) => {
+  router.get(CODEC_SESSION_PATH, (_req, res) => {
     res.type('html').send(sessionPage);
   });
   /** Checks the token with the same guard, then keeps it for the UI's requests (same site: SameSite=Strict still sends it). */
   router.post(
-    '/codec/session',
+    CODEC_SESSION_PATH,
     express.urlencoded({ extended: false, limit: '16kb' }),
     (req, _res, next) => {
       if (req.get('authorization') === undefined && req.is('application/x-www-form-urlencoded')) {
@@ -127,7 +129,7 @@ export function createCodecRouter({ codec, allowedOrigin, authorize }: CodecRout
       else res.status(204).end();
     },
   );
-  router.delete('/codec/session', (_req, res) => {
+  router.delete(CODEC_SESSION_PATH, (_req, res) => {
     res.clearCookie(CODEC_SESSION_COOKIE, { path: '/codec' });
     res.status(204).end();
   });

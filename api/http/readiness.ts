@@ -4,10 +4,16 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Broker } from '../../platform/messaging/broker.js';
+import type { Logger } from '../../platform/logger.js';
 import type { Queryable } from '../../platform/store/database.js';
 import { pingTemporal } from '../orders/temporal-gateway.js';
 import { NotReadyError, type ReadinessCheck } from './errors.js';
 import { errorResponse, ok, openRoute, unauthenticated } from './openapi.js';
+
+/** A probe's own account of why its dependency is not usable: safe to answer with (a client library's error is not). */
+export class ReadinessProbeError extends Error {
+  override readonly name = 'ReadinessProbeError';
+}
 
 /** A dependency /ready checks; `check` rejects (or times out) when the dependency is not usable. */
 export interface ReadinessProbe {
@@ -23,7 +29,7 @@ export function apiReadinessProbes(dependencies: { temporal: Client; broker: Pic
     {
       component: 'rabbitmq',
       check: async () => {
-        if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
+        if (!broker.isConnected()) throw new ReadinessProbeError('not connected to RabbitMQ');
       },
     },
     { component: 'store', check: () => db.query('SELECT 1') },
@@ -43,12 +49,16 @@ export const ReadySchema = z
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new ReadinessProbeError(`${what} did not answer within ${ms}ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createHealthRouter(probes: ReadinessProbe[], timeoutMs: number): Router {
+/**
+ * The client libraries' messages name hosts, ports and server internals; the answer says only that the dependency is
+ * unreachable, and the log keeps the real reason for operators.
+ */
+export function createHealthRouter(probes: ReadinessProbe[], timeoutMs: number, log: Logger): Router {
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -62,7 +72,9 @@ export function createHealthRouter(probes: ReadinessProbe[], timeoutMs: number):
           await withTimeout(check(timeoutMs), timeoutMs, component);
           return { component, ok: true };
         } catch (error) {
-          return { component, ok: false, error: error instanceof Error ? error.message : String(error) };
+          if (error instanceof ReadinessProbeError) return { component, ok: false, error: error.message };
+          log.warn({ err: error, component }, 'readiness check failed');
+          return { component, ok: false, error: `${component} is not reachable` };
         }
       }),
     );

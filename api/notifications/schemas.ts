@@ -1,5 +1,6 @@
 // The notifications route's contract as zod schemas: the query is validated with them and its /openapi.json path generated from them.
 import { z } from 'zod';
+import { identifier } from '../http/schema-fields.js';
 
 export const NotificationSchema = z
   .object({
@@ -15,5 +16,5 @@ export const NotificationSchema = z
 export const NotificationListSchema = z.object({ notifications: z.array(NotificationSchema) }).meta({ id: 'NotificationList' });
 
 export const NotificationsQuerySchema = z.strictObject({
-  orderId: z.string({ error: 'orderId is required' }).min(1, 'orderId must not be empty').max(100, 'orderId is too long'),
+  orderId: identifier('orderId', 100),
 });

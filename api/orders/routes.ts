@@ -14,6 +14,7 @@ import {
   CreateOrderRequestSchema,
   IdempotencyKeySchema,
   ListOrdersQuerySchema,
+  OrderIdParamsSchema,
   OrderIdSchema,
   type CreatedOrder,
   type Order,
@@ -49,9 +50,12 @@ function idempotencyKeyFrom(req: Request): string | undefined {
   return result.data;
 }
 
-/** Ids are UUIDs; anything else cannot name an order, so it is simply not found. */
+/**
+ * An id no store could keep (control characters, too long) is a 400 naming the parameter; a printable one that is not
+ * a UUID cannot name an order, so it is simply not found.
+ */
 function orderIdFrom(req: Request): string {
-  const orderId = String(req.params.orderId);
+  const { orderId } = parseRequest(OrderIdParamsSchema, req.params, 'path');
   if (!OrderIdSchema.safeParse(orderId).success) throw new NotFoundError(`Order ${orderId} not found`);
   return orderId;
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { OrderStatus } from '../../workflows/contract.js';
 import { SkuSchema } from '../catalog/schemas.js';
-import { minorUnits, text, typeError } from '../http/schema-fields.js';
+import { identifier, minorUnits, text, typeError } from '../http/schema-fields.js';
 
 const orderStatuses = Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]];
 
@@ -40,7 +40,7 @@ export const OrderItemSchema = z
 
 export const CreateOrderRequestSchema = z
   .strictObject({
-    customerId: text('customerId', 100).meta({ example: 'cust-42' }),
+    customerId: identifier('customerId', 100).meta({ description: 'Printable ASCII without spaces', example: 'cust-42' }),
     email: z
       .email({ error: typeError('email', 'a valid e-mail address') })
       .max(254, 'email must be at most 254 characters')
@@ -48,7 +48,16 @@ export const CreateOrderRequestSchema = z
     items: z
       .array(OrderItemSchema, { error: typeError('items', 'an array') })
       .min(1, 'items must contain at least 1 line')
-      .max(MAX_ORDER_LINES, `items must contain at most ${MAX_ORDER_LINES} lines`),
+      .max(MAX_ORDER_LINES, `items must contain at most ${MAX_ORDER_LINES} lines`)
+      // One line per sku: split lines would each pass the per-line quantity limit, and merging them would answer with lines the client never sent.
+      .superRefine((items, ctx) => {
+        const seen = new Set<string>();
+        items.forEach((item, index) => {
+          if (seen.has(item.sku)) ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `duplicate sku ${item.sku}: put its whole quantity on one line` });
+          seen.add(item.sku);
+        });
+      })
+      .meta({ description: `1–${MAX_ORDER_LINES} lines, each sku at most once` }),
     paymentToken: z
       .string({ error: typeError('paymentToken', 'a string') })
       .regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'paymentToken must be a payment token starting with "tok_"')
@@ -142,7 +151,7 @@ export const OrderListSchema = z
   .meta({ id: 'OrderList' });
 
 export const ListOrdersQuerySchema = z.strictObject({
-  customerId: text('customerId', 100).optional(),
+  customerId: identifier('customerId', 100).optional(),
   status: z
     .enum(orderStatuses, { error: `status must be one of ${orderStatuses.join(', ')}` })
     .optional(),
@@ -152,7 +161,12 @@ export const ListOrdersQuerySchema = z.strictObject({
     .min(1, 'limit must be at least 1')
     .max(100, 'limit must be at most 100')
     .default(20),
-  cursor: z.string().min(1, 'cursor must not be empty').max(4096, 'cursor is too long').optional(),
+  cursor: z
+    .string()
+    .max(4096, 'cursor is too long')
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$/, 'cursor is not valid (pass nextCursor unchanged, with the same customerId and status)')
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page, unchanged' }),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuerySchema>;
 
@@ -160,7 +174,9 @@ export const CancelledOrderSchema = z
   .strictObject({ orderId: z.string(), status: OrderStatusSchema })
   .meta({ id: 'CancelOrderResult' });
 
-export const OrderIdParamsSchema = z.strictObject({ orderId: z.string().meta({ description: 'Order id' }) });
+export const OrderIdParamsSchema = z.strictObject({
+  orderId: identifier('orderId', 100).meta({ description: 'Order id, a UUID (another printable id names no order: 404)' }),
+});
 
 export const TimelineEntrySchema = z
   .strictObject({

@@ -86,6 +86,34 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** 415: a body in a media type or Content-Encoding the server does not read; it was not parsed at all. */
+export class UnsupportedMediaTypeError extends HttpError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(message: string) {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+/** 405: the path exists, the method does not; `allow` lists the methods that do (sent as the Allow header). */
+export class MethodNotAllowedError extends HttpError {
+  override readonly name = 'MethodNotAllowedError';
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: string[],
+  ) {
+    super(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+  }
+}
+
+/** 429: the client spent its request budget; Retry-After says when to come back. */
+export class TooManyRequestsError extends HttpError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(retryAfterSeconds: number) {
+    super(429, 'RATE_LIMITED', `Too many requests; retry after ${retryAfterSeconds} s`);
+  }
+}
+
 export class ServiceUnavailableError extends HttpError {
   override readonly name = 'ServiceUnavailableError';
   constructor(message: string) {

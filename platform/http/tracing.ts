@@ -11,6 +11,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { RequestHandler } from 'express';
 import { componentTracer, extractTraceContext, injectTraceContext, inSpan, SpanKind } from '../observability/tracing.js';
+import { maskCardNumbers } from './card-numbers.js';
 
 /**
  * The first middleware of every express app: continues the caller's trace (`traceparent` in the request) in a SERVER
@@ -22,7 +23,7 @@ export function tracingMiddleware(component: string): RequestHandler {
     const parent = extractTraceContext(req.headers);
     const span = tracer.startSpan(
       req.method,
-      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: req.path } },
+      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: maskCardNumbers(req.path) } },
       parent,
     );
     const active = trace.setSpan(parent, span);

@@ -130,11 +130,20 @@ describe('not found', () => {
     expect(response.body.error.code).toBe('NOT_FOUND');
   });
 
-  it('answers unknown routes and unknown methods with 404 NOT_FOUND in the error shape', async () => {
-    for (const [method, path] of [['GET', '/nothing-here'], ['DELETE', '/orders'], ['PATCH', '/products/MUG-001']] as const) {
+  it('answers unknown routes with 404 NOT_FOUND in the error shape', async () => {
+    for (const [method, path] of [['GET', '/nothing-here'], ['DELETE', '/nothing/here']] as const) {
       const response = await call(method, path);
       expect(response.status).toBe(404);
       expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: `No route for ${method} ${path}` } });
+    }
+  });
+
+  it('answers an unknown method on a known path with 405 METHOD_NOT_ALLOWED and an Allow header', async () => {
+    for (const [method, path, allow] of [['DELETE', '/orders', 'GET, POST, HEAD'], ['PATCH', '/products/MUG-001', 'GET, PUT, HEAD']] as const) {
+      const response = await call(method, path);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(response.body.error.code).toBe('METHOD_NOT_ALLOWED');
     }
   });
 
@@ -246,10 +255,11 @@ describe('GET /openapi.json', () => {
   it('documents the status codes each order route answers with, errors in the shared shape', async () => {
     const { body } = await call('GET', '/openapi.json');
     const codes = (method: string, path: string) => Object.keys(body.paths[path][method].responses).sort();
-    expect(codes('post', '/orders')).toEqual(['201', '400', '401', '403', '409', '413', '422', '500', '503']);
-    expect(codes('get', '/orders/{orderId}')).toEqual(['200', '401', '404', '500', '503']);
-    expect(codes('post', '/orders/{orderId}/cancel')).toEqual(['200', '401', '404', '409', '500', '503']);
-    expect(codes('get', '/ready')).toEqual(['200', '401', '503']);
+    expect(codes('post', '/orders')).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503']);
+    expect(codes('get', '/orders/{orderId}')).toEqual(['200', '400', '401', '404', '429', '500', '503']);
+    expect(codes('post', '/orders/{orderId}/cancel')).toEqual(['200', '400', '401', '404', '409', '429', '500', '503']);
+    // Any request can be refused at the edge (a card number in the query, a bad token); probes are never rate-limited.
+    expect(codes('get', '/ready')).toEqual(['200', '400', '401', '503']);
     expect(body.paths['/orders'].post.responses['422'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
     expect(body.paths['/orders'].post.responses['201'].headers.Location).toBeDefined();
     expect(body.components.schemas.CreateOrderRequest.additionalProperties).toBe(false);

@@ -33,6 +33,22 @@ describe('loadConfig', () => {
     expect(error?.message).toMatch(/INVENTORY_TIMEOUT: expected a duration/);
   });
 
+  it("reads TRUST_PROXY once into what express's trust proxy takes, and refuses anything else by name", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '::1']);
+    for (const wrong of ['yes', '10.0.0.0/33', 'proxy.example.com']) {
+      expect(() => loadConfig({ TRUST_PROXY: wrong }), wrong).toThrow(/TRUST_PROXY: expected false, true, a hop count/);
+    }
+  });
+
+  it('reads RATE_LIMIT_PER_MINUTE as a positive whole number', () => {
+    expect(loadConfig({}).RATE_LIMIT_PER_MINUTE).toBe(1_200);
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '30' }).RATE_LIMIT_PER_MINUTE).toBe(30);
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

@@ -1,5 +1,6 @@
 // Shared set-up for the API tests: a real API on port 0 against the test servers, and a worker running the stand-in workflow.
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { adminAuth, TEST_SECRETS, testWorkerDataConverter } from './secrets.js';
@@ -25,6 +26,8 @@ export function testConfig(infrastructure: Infrastructure, overrides: Record<str
     EVENTS_EXCHANGE: `api-test-${suffix}.events`,
     INVENTORY_URL: NOWHERE,
     NOTIFICATIONS_URL: NOWHERE,
+    // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...overrides,
   });
 }
@@ -91,4 +94,36 @@ export async function request(
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/**
+ * A request sent byte for byte as given (node:http): the path is not normalised ("..", "%ZZ" stay as written, unlike
+ * fetch), and headers such as Content-Encoding go out unchecked. For hostile-input tests.
+ */
+export async function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string; body: any }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ hostname, port, method, path, headers: options.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body });
+      });
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
 }

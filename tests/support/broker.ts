@@ -27,6 +27,8 @@ export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: s
     NOTIFICATIONS_PORT: '0',
     ORDER_OUTCOME_PORT: '0',
     WORKER_METRICS_PORT: '0',
+    // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...overrides,
   });
 }

@@ -113,6 +113,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     PUBLISH_CONFIRM_TIMEOUT: '5s',
     WORKER_SHUTDOWN_GRACE: '2s',
     SEED_DEMO_CATALOG: 'false',
+    // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...options.env,
   };
 
