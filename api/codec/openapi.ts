@@ -1,18 +1,19 @@
 // The codec endpoint's part of /openapi.json, registered next to its routes from the schemas they validate with.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, internal, invalid, json, ok } from '../http/openapi.js';
+import { errorResponse, internal, invalid, json, ok, openRoute, tokenRoute } from '../http/openapi.js';
 import { CodecPayloadsSchema } from './schemas.js';
 
 export function registerCodecPaths(registry: OpenAPIRegistry): void {
   const refused = {
-    401: errorResponse('UNAUTHORIZED: an admin bearer token is required (Authorization header, or the session cookie from /codec/session)'),
-    403: errorResponse('ORIGIN_NOT_ALLOWED: a browser page from an origin other than the Temporal UI\'s (CODEC_CORS_ORIGIN)'),
+    401: errorResponse('UNAUTHENTICATED: an admin bearer token is required (Authorization header, or the session cookie from /codec/session)'),
+    403: errorResponse("FORBIDDEN: the token is not an admin's; or ORIGIN_NOT_ALLOWED: a browser page from an origin other than the Temporal UI's (CODEC_CORS_ORIGIN)"),
   };
   for (const direction of ['encode', 'decode'] as const) {
     registry.registerPath({
       method: 'post',
       path: `/codec/${direction}`,
       operationId: `codec${direction === 'encode' ? 'Encode' : 'Decode'}`,
+      ...tokenRoute,
       tags: ['codec'],
       summary:
         direction === 'decode'
@@ -32,6 +33,7 @@ export function registerCodecPaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/codec/session',
     operationId: 'codecSession',
+    ...tokenRoute,
     tags: ['codec'],
     summary: "Keeps an admin token in an HttpOnly cookie (path /codec) so the Temporal UI's Data Encoder can send it (Include cross-origin credentials)",
     responses: { 204: { description: 'Cookie set' }, ...refused, ...internal },
@@ -40,6 +42,7 @@ export function registerCodecPaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/codec/session',
     operationId: 'codecSessionPage',
+    ...openRoute,
     tags: ['codec'],
     summary: 'A form (no script) to paste an admin token into, in the browser that runs the Temporal UI; it posts to /codec/session',
     responses: { 200: { description: 'The form', content: { 'text/html': { schema: { type: 'string' } } } } },
@@ -48,6 +51,7 @@ export function registerCodecPaths(registry: OpenAPIRegistry): void {
     method: 'delete',
     path: '/codec/session',
     operationId: 'endCodecSession',
+    ...openRoute,
     tags: ['codec'],
     summary: 'Forgets the admin token kept for the Temporal UI',
     responses: { 204: { description: 'Cookie cleared' } },

@@ -121,7 +121,8 @@ describe('bearer tokens on the API', () => {
   it('documents bearerAuth in /openapi.json, with every route saying whether it needs it', async () => {
     const { body } = await anonymous('/openapi.json');
     expect(body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    const open = ['get /health', 'get /ready', 'get /openapi.json', 'get /products', 'get /products/{sku}'];
+    // The codec session page is a form anyone may load, and ending a session only clears the caller's own cookie.
+    const open = ['get /health', 'get /ready', 'get /openapi.json', 'get /products', 'get /products/{sku}', 'get /codec/session', 'delete /codec/session'];
     for (const [path, item] of Object.entries(body.paths as Record<string, Record<string, { security?: unknown[]; responses: object }>>)) {
       for (const [method, operation] of Object.entries(item)) {
         const route = `${method} ${path}`;

@@ -6,7 +6,7 @@ import { startApi, type RunningApi } from '../../api/index.js';
 import { createLogger } from '../../platform/logger.js';
 import { orderTaskQueue } from '../../workflows/contract.js';
 import { rawRequest, request, startTestApi, startTestWorker, testConfig, validOrder, type TestWorker } from '../support/api.js';
-import { adminAuth } from '../support/secrets.js';
+import { adminAuth, customerAuth } from '../support/secrets.js';
 
 const infrastructure = inject('infrastructure');
 const CARD = '4111111111111111';
@@ -292,7 +292,11 @@ describe('the rate limit (its own API, with a budget of 3 a minute and the loopb
     await limited?.stop();
   });
 
-  const get = async (path: string, headers: Record<string, string> = {}) => request(limited.url, 'GET', path, { headers: { ...(await adminAuth()), ...headers } });
+  /** Without a token the client is its address (behind the trusted proxy, X-Forwarded-For); with one, the token's subject. */
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${limited.url}${path}`, { headers });
+    return { status: response.status, headers: response.headers, body: (await response.json()) };
+  };
 
   it('answers the fourth request of a minute with 429 RATE_LIMITED and Retry-After; probes and other clients go on', async () => {
     const client = { 'x-forwarded-for': '198.51.100.1' };
@@ -308,5 +312,15 @@ describe('the rate limit (its own API, with a budget of 3 a minute and the loopb
     expect((await get('/ready', client)).status).toBe(200);
     // Behind the trusted proxy, another address is another client with its own budget.
     expect((await get('/products', { 'x-forwarded-for': '198.51.100.2' })).status).toBe(200);
+  });
+
+  it('counts a signed-in client by its token, not its address: two customers behind one address have a budget each', async () => {
+    const address = { 'x-forwarded-for': '198.51.100.3' };
+    const first = { ...address, ...(await customerAuth('cust-budget-1')) };
+    const second = { ...address, ...(await customerAuth('cust-budget-2')) };
+    for (let i = 0; i < 3; i++) expect((await get('/products', first)).status).toBe(200);
+    expect((await get('/products', first)).status).toBe(429);
+    expect((await get('/products', second)).status).toBe(200);
+    expect((await get('/products', address)).status).toBe(200);
   });
 });
