@@ -41,7 +41,7 @@ export async function applyDatabaseUsers(adminUrl: string, users: readonly Datab
     await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
     for (const { component, role, password } of users) {
       const name = client.escapeIdentifier(role);
-      const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1;
+      const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rows.length === 1;
       // Passwords cannot be bound parameters in DDL; escapeLiteral quotes them safely.
       await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${client.escapeLiteral(password)}`);
       await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${name}`);
