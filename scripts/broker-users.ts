@@ -1,7 +1,9 @@
 // `npm run broker-users`: creates (or updates) each component's RabbitMQ user and the operator with their permissions, and deletes guest.
 import { z } from 'zod';
 import { DEFAULT_EVENTS_EXCHANGE } from '../platform/messaging/wire-names.js';
-import { applyBrokerAccounts, brokerAccounts, BROKER_ROLES, BrokerUsersError, type BrokerCredentials, type BrokerRole } from '../platform/messaging/broker-users.js';
+import {
+  applyBrokerAccounts, brokerAccounts, BROKER_ROLES, BrokerUsersError, ManagementApiUnreachableError, type BrokerAccount, type BrokerCredentials, type BrokerRole,
+} from '../platform/messaging/broker-users.js';
 
 /** The administrator is the broker's own (RABBITMQ_DEFAULT_USER); this command sets up everyone else. */
 const rolesToApply = BROKER_ROLES.filter((role): role is Exclude<BrokerRole, 'admin'> => role !== 'admin');
@@ -28,8 +30,21 @@ async function main(): Promise<void> {
     rolesToApply.map((role) => [role, { username: role, password: env[passwordVariable(role)]! } satisfies BrokerCredentials]),
   );
   const accounts = brokerAccounts(env.EVENTS_EXCHANGE!, credentials);
-  await applyBrokerAccounts(env.RABBITMQ_ADMIN_URL!, accounts);
+  await applyWhenReachable(env.RABBITMQ_ADMIN_URL!, accounts);
   process.stdout.write(`broker-users: ${accounts.map((account) => account.username).join(', ')} set up on ${new URL(env.RABBITMQ_ADMIN_URL!).host}; guest removed\n`);
+}
+
+/** Compose runs this once RabbitMQ answers a ping, which can come before its management listener is up: wait a minute for it. */
+async function applyWhenReachable(adminUrl: string, accounts: BrokerAccount[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await applyBrokerAccounts(adminUrl, accounts);
+    } catch (error) {
+      if (!(error instanceof ManagementApiUnreachableError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
 }
 
 main().catch((error: unknown) => {

@@ -146,7 +146,12 @@ function rabbitPasswordHash(password: string): string {
 }
 
 export class BrokerUsersError extends Error {
-  override readonly name = 'BrokerUsersError';
+  override readonly name: string = 'BrokerUsersError';
+}
+
+/** The management API did not answer at all (not started yet, or the wrong address). */
+export class ManagementApiUnreachableError extends BrokerUsersError {
+  override readonly name = 'ManagementApiUnreachableError';
 }
 
 /**
@@ -163,6 +168,8 @@ export async function applyBrokerAccounts(managementUrl: string, accounts: reado
       headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(10_000),
+    }).catch((error: unknown) => {
+      throw new ManagementApiUnreachableError(`RabbitMQ management API at ${base.host} is not reachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
     const text = await response.text();
     if (!response.ok && !allowed.includes(response.status)) {
