@@ -10,7 +10,9 @@ import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { DEMO_ADMIN_ID, DEMO_CUSTOMER_ID, mintDevToken } from './local-servers/dev-tokens.js';
-import { rabbitNodeUrl, startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
+import { createLocalBrokerUsers, type LocalBrokerUsers } from './local-servers/local-broker-users.js';
+import type { BrokerAccount } from '../platform/messaging/broker-users.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { rabbitmq } from './system-packages/packages.js';
 import { delay, settlesWithin, type ExitWatch, type ProgressLog } from './local-servers/server-process.js';
@@ -304,16 +306,20 @@ async function main(): Promise<void> {
       })
     : Promise.resolve();
   let brokerBooting = runRabbit;
-  const rabbitStarting = runRabbit
-    ? startRabbit(settings, dataDir).then((node) => {
+  // No guest on our node: per-run users, made before it boots, so each component can be given its own URL right away.
+  const brokerUsers: LocalBrokerUsers | undefined = runRabbit
+    ? await createLocalBrokerUsers({ exchange: config.EVENTS_EXCHANGE, port: settings.RABBITMQ_PORT, managementPort: settings.RABBITMQ_MANAGEMENT_PORT, dataDir })
+    : undefined;
+  const rabbitStarting = brokerUsers
+    ? startRabbit(settings, dataDir, brokerUsers.accounts).then((node) => {
         watchExit({ name: 'RabbitMQ', stop: () => node.stop(), exited: node.exited });
         managementUrl = node.managementUrl;
       })
     : Promise.resolve();
   void rabbitStarting.finally(() => (brokerBooting = false)).catch(() => undefined);
   if (runRabbit) {
-    // The node's address is fixed by its settings, so components can be given it before it answers.
-    amqpUrl = rabbitNodeUrl(settings.RABBITMQ_PORT);
+    // The node's address is fixed by its settings, so components can be given it before it answers (credentials: envFor).
+    amqpUrl = `amqp://127.0.0.1:${settings.RABBITMQ_PORT}`;
     managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
   startingServers = Promise.allSettled([temporalStarting, rabbitStarting]);
@@ -357,7 +363,8 @@ async function main(): Promise<void> {
     ...localSecrets,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {
-    const component = new SupervisedComponent(name, entry, index, env, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
+    const componentEnv = { ...env, ...brokerUsers?.envFor(name) };
+    const component = new SupervisedComponent(name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
     component.start();
   });
@@ -368,7 +375,16 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForApi(apiUrl, () => stopping !== undefined);
   if (stopping) return;
-  printBanner({ apiUrl, temporalUiUrl, managementUrl, temporalAddress, namespace: config.TEMPORAL_NAMESPACE, startupSeconds: process.uptime(), tokens: await bannerTokens(config, localSecrets.JWT_SECRET) });
+  printBanner({
+    apiUrl,
+    temporalUiUrl,
+    managementUrl,
+    temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+    startupSeconds: process.uptime(),
+    brokerUsers,
+    tokens: await bannerTokens(config, localSecrets.JWT_SECRET),
+  });
 }
 
 class DevStackSettingsError extends Error {
@@ -397,8 +413,9 @@ async function startTemporal(settings: DevStackSettings, dataDir: string, codecE
   });
 }
 
-async function startRabbit(settings: DevStackSettings, dataDir: string): Promise<RabbitNode> {
+async function startRabbit(settings: DevStackSettings, dataDir: string, accounts: readonly BrokerAccount[]): Promise<RabbitNode> {
   return startRabbitNode({
+    accounts,
     dataDir: join(dataDir, 'rabbitmq'),
     port: settings.RABBITMQ_PORT,
     managementPort: settings.RABBITMQ_MANAGEMENT_PORT,
@@ -446,7 +463,17 @@ async function bannerTokens(config: Config, secret: string): Promise<string[]> {
   ];
 }
 
-function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUrl: string; temporalAddress: string; namespace: string; startupSeconds: number; tokens: string[] }): void {
+function printBanner(urls: {
+  apiUrl: string;
+  temporalUiUrl: string;
+  managementUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  startupSeconds: number;
+  brokerUsers: LocalBrokerUsers | undefined;
+  tokens: string[];
+}): void {
+  const { brokerUsers } = urls;
   const lines = [
     '',
     'Ensemble is running. Ctrl-C stops everything.',
@@ -454,7 +481,8 @@ function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUr
     '',
     `  API                     ${urls.apiUrl}   (OpenAPI: ${urls.apiUrl}/openapi.json)`,
     `  Temporal web UI         ${urls.temporalUiUrl}/namespaces/${urls.namespace}/workflows`,
-    `  RabbitMQ management UI  ${urls.managementUrl}   (guest / guest)`,
+    `  RabbitMQ management UI  ${withoutCredentials(urls.managementUrl)}${brokerUsers ? `   (${brokerUsers.administrator.username} / ${brokerUsers.administrator.password}, this run only)` : ''}`,
+    ...(brokerUsers ? [`  RabbitMQ users          ${brokerUsers.file}   (one per component, and the operator's for npm run dlq)`] : []),
     '',
     '  Orders by status with the Temporal CLI:',
     `    temporal workflow list${/^(127\.0\.0\.1|localhost):7233$/.test(urls.temporalAddress) ? '' : ` --address ${urls.temporalAddress}`} --query 'OrderStatus="CONFIRMED"'`,
@@ -462,6 +490,14 @@ function printBanner(urls: { apiUrl: string; temporalUiUrl: string; managementUr
     ...urls.tokens,
   ];
   for (const line of lines) say(line);
+}
+
+/** A management URL given with credentials in it is shown without them. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
 }
 
 function fail(message: string): never {

@@ -54,6 +54,7 @@ export interface DeadLetters {
 }
 
 export interface DeadLettersOptions {
+  /** The broker; the tooling logs in with the management URL's credentials instead of these (see operatorAmqpUrl). */
   amqpUrl: string;
   /** The RabbitMQ management API, with credentials in the URL (http://user:pass@host:15672). */
   managementUrl: string;
@@ -77,7 +78,7 @@ export function createDeadLetters(options: DeadLettersOptions): DeadLetters {
 
   async function connect(): Promise<ChannelModel> {
     try {
-      return await amqplib.connect(options.amqpUrl, { clientProperties: { connection_name: 'dead-letters' } });
+      return await amqplib.connect(operatorAmqpUrl(options.amqpUrl, options.managementUrl), { clientProperties: { connection_name: 'dead-letters' } });
     } catch (error) {
       throw new BrokerUnavailableError(`RabbitMQ is not reachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -208,6 +209,20 @@ export function createDeadLetters(options: DeadLettersOptions): DeadLetters {
       });
     },
   };
+}
+
+/**
+ * The tooling acts as one user throughout: the operator named in the management URL, whose permissions reach the dead-letter
+ * and unroutable queues (platform/messaging/broker-users.ts), and not the user of the component it runs in (the API's user
+ * may touch only its own queues). A management URL without credentials leaves the AMQP URL as it is.
+ */
+export function operatorAmqpUrl(amqpUrl: string, managementUrl: string): string {
+  const management = new URL(managementUrl);
+  if (!management.username) return amqpUrl;
+  const amqp = new URL(amqpUrl);
+  amqp.username = management.username;
+  amqp.password = management.password;
+  return amqp.toString();
 }
 
 function assertLimit(limit: number, max: number): void {

@@ -15,7 +15,10 @@ export async function migrate(db: Database, schema: string, migrations: Migratio
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrate:${schema}`]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // Only when missing: CREATE SCHEMA (even IF NOT EXISTS) needs CREATE on the database, which a component's own role
+    // lacks where an operator made its schema for it (platform/store/database-users.ts).
+    const exists = (await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rows.length > 0;
+    if (!exists) await tx.query(`CREATE SCHEMA ${schema}`);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
     );

@@ -1,8 +1,9 @@
 // Runs a RabbitMQ node of its own (own data dir, ports and node name) from the installed rabbitmq-server.
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { brokerDefinitions, withCredentials, type BrokerAccount, type BrokerCredentials } from '../../platform/messaging/broker-users.js';
 import { findFreePort } from './ports.js';
 import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
 import { findOnPath, isExecutable } from './temporal-cli.js';
@@ -16,14 +17,22 @@ export interface RabbitNodeOptions {
   distPort?: number;
   /** Must be unique among running nodes on this host (epmd); a random one is used when omitted. */
   nodeName?: string;
+  /**
+   * Who may log in, imported as definitions at every boot: the node never creates guest, and each start's passwords
+   * replace the last. The first administrator is the one `url` carries and the readiness probe uses.
+   */
+  accounts: readonly BrokerAccount[];
   log: ProgressLog;
   /** @default 60_000 */
   readyTimeoutMs?: number;
 }
 
 export interface RabbitNode {
+  /** The AMQP URL, as the administrator. */
   url: string;
+  /** The management UI and API, without credentials. */
   managementUrl: string;
+  administrator: BrokerCredentials;
   stop(): Promise<void>;
   /** Resolves if the server process ends, whether stopped or crashed. */
   exited: ExitWatch;
@@ -46,13 +55,19 @@ export async function findRabbitMqServer(): Promise<string | undefined> {
   return findOnPath('rabbitmq-server', ['/opt/homebrew/sbin', '/usr/local/sbin', '/usr/sbin']);
 }
 
-/** Where a node started here listens: known before it answers, so clients can be started alongside it. */
-export function rabbitNodeUrl(port: number): string {
-  return `amqp://guest:guest@127.0.0.1:${port}`;
+/** Where a node started here listens, as whom: known before it answers, so clients can be started alongside it. */
+export function rabbitNodeUrl(port: number, credentials: BrokerCredentials): string {
+  return withCredentials(`amqp://127.0.0.1:${port}`, credentials);
+}
+
+export class RabbitNodeAccountsError extends Error {
+  override readonly name = 'RabbitNodeAccountsError';
 }
 
 export async function startRabbitNode(options: RabbitNodeOptions): Promise<RabbitNode> {
   const { port, managementPort, log } = options;
+  const administrator = options.accounts.find((account) => account.tags.includes('administrator'));
+  if (!administrator) throw new RabbitNodeAccountsError('a RabbitMQ node needs an administrator among its accounts');
   const executable = await findRabbitMqServer();
   if (!executable) throw new RabbitMqNotInstalledError();
 
@@ -63,22 +78,26 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
   await mkdir(join(dataDir, 'log'), { recursive: true });
   const configFile = join(dataDir, 'rabbitmq.conf');
   const pluginsFile = join(dataDir, 'enabled_plugins');
+  const definitionsFile = join(dataDir, 'definitions.json');
+  // Password hashes only, readable by the owner alone.
+  await writeFile(definitionsFile, JSON.stringify(brokerDefinitions(options.accounts)), { mode: 0o600 });
+  await chmod(definitionsFile, 0o600);
   await writeFile(
     configFile,
     [
       `listeners.tcp.default = 127.0.0.1:${port}`,
       `management.tcp.port = ${managementPort}`,
       'management.tcp.ip = 127.0.0.1',
-      // guest/guest is only reachable over 127.0.0.1 anyway; this lets clients use it without a setup step.
-      'loopback_users = none',
+      // Imported before the listeners open, so the users exist by the time anyone can connect; no guest is created.
+      `load_definitions = ${definitionsFile}`,
       '',
     ].join('\n'),
   );
   await writeFile(pluginsFile, '[rabbitmq_management].\n');
 
-  const url = rabbitNodeUrl(port);
+  const url = rabbitNodeUrl(port, administrator);
   const managementUrl = `http://127.0.0.1:${managementPort}`;
-  log.info({ url, managementUrl, nodeName, dataDir }, 'starting RabbitMQ node');
+  log.info({ url: `amqp://127.0.0.1:${port}`, managementUrl, nodeName, dataDir }, 'starting RabbitMQ node');
   const server = spawnServer('rabbitmq', executable, [], {
     cwd: dataDir,
     env: {
@@ -97,7 +116,7 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
     },
   });
 
-  const authorization = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+  const authorization = `Basic ${Buffer.from(`${administrator.username}:${administrator.password}`).toString('base64')}`;
   await waitUntilReady(
     server,
     `RabbitMQ node ${nodeName} (port ${port}, management ${managementPort})`,
@@ -108,11 +127,16 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
     },
     { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 500 },
   );
-  log.info({ url }, 'RabbitMQ node ready');
+  log.info({ url: `amqp://127.0.0.1:${port}` }, 'RabbitMQ node ready');
+  // A node whose database was made before it imported definitions still has guest; definitions add users, never remove them.
+  const guest = await fetch(`${managementUrl}/api/users/guest`, { method: 'DELETE', headers: { authorization }, signal: AbortSignal.timeout(5_000) });
+  await guest.body?.cancel();
+  if (guest.ok) log.warn('removed the guest user this node was created with');
 
   return {
     url,
     managementUrl,
+    administrator: { username: administrator.username, password: administrator.password },
     stop: () => server.stop({ signal: 'SIGTERM', graceMs: 20_000 }),
     exited: server.exited,
   };

@@ -5,12 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { configVariables, loadConfig } from '../../platform/config.js';
 import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
 import { MetricName } from '../../platform/observability/metrics.js';
 import { locateComposeCli } from '../../scripts/local-servers/compose-cli.js';
 import { TEST_SECRETS } from '../support/secrets.js';
+import { BROKER_COMPONENTS } from '../../platform/messaging/broker-users.js';
+import { DATABASE_COMPONENTS, databaseRoleOf } from '../../platform/store/database-users.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -54,10 +56,16 @@ const componentNeeds: Record<string, string[]> = {
   api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
 };
 
-/** What the operator exports before `docker compose up`: secrets the file only names (`${PAYLOAD_KEYS:?…}`), never holds. */
-const operatorEnvironment: Record<string, string> = { ...TEST_SECRETS };
+/** Every variable .env.example names, each given a distinct test-only value, as an operator's .env would. */
+const envExampleVariables = read('.env.example').split('\n').flatMap((line) => /^([A-Z0-9_]+)=/.exec(line)?.[1] ?? []);
+const testEnv: Record<string, string> = {
+  ...Object.fromEntries(envExampleVariables.map((name) => [name, `test-only-${name.toLowerCase().replace(/_/g, '-')}`])),
+  // The application's own secrets must also be well-formed: the components parse them (a payload key is 32 bytes).
+  ...TEST_SECRETS,
+};
+
 /** Compose's `${NAME}` / `${NAME:?message}` interpolation, from the operator's environment. */
-const interpolate = (value: string) => value.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_match, name: string) => operatorEnvironment[name] ?? '');
+const interpolate = (value: string) => value.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_match, name: string) => testEnv[name] ?? '');
 const appServices = Object.keys(componentNeeds);
 const infrastructureServices = ['postgresql', 'temporal', 'rabbitmq'];
 
@@ -97,20 +105,35 @@ const progressOnStderr = {
   warn: (details: object | string, message?: string) => process.stderr.write(`WARN ${typeof details === 'string' ? details : `${message ?? ''} ${JSON.stringify(details)}`}\n`),
 };
 
-/** Runs Compose v2 (the Docker CLI's plugin, or the release built into .cache/compose) on a compose file given on stdin. */
-async function composeConfig(text: string, env: Record<string, string> = operatorEnvironment): Promise<{ status: number | null; stderr: string }> {
+
+/**
+ * Runs Compose v2 (the Docker CLI's plugin, or the release built into .cache/compose) on a compose file given on stdin, with the
+ * given variables and no .env file (an empty --env-file), so a developer's own .env never decides the outcome.
+ */
+async function composeConfig(text: string, env: Record<string, string> = testEnv, format: 'quiet' | 'json' = 'quiet'): Promise<{ status: number | null; stderr: string; stdout: string }> {
   const { program, prefix } = await locateComposeCli(progressOnStderr);
+  const variables = Object.fromEntries(Object.entries(process.env).filter(([name]) => !envExampleVariables.includes(name)));
+  const output = format === 'quiet' ? ['--quiet'] : ['--format', 'json'];
   // `config` parses, interpolates, validates against the specification and resolves references; it needs no Docker engine.
-  // The secrets come from the given environment only (the file has none); a test leaves some out to see them refused.
-  const withoutSecrets = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in operatorEnvironment)));
-  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, 'config', '--quiet'], {
-    cwd: root,
-    input: text,
-    encoding: 'utf8',
-    env: { ...withoutSecrets, ...env },
+  const result = spawnSync(program, [...prefix, '-f', '-', '--project-directory', root, '--env-file', '/dev/null', 'config', ...output], {
+    cwd: root, input: text, encoding: 'utf8', env: { ...variables, ...env },
   });
-  return { status: result.status, stderr: result.stderr };
+  return { status: result.status, stderr: result.stderr, stdout: result.stdout };
 }
+
+/** The file as Compose resolves it with the test .env: what each container really gets. */
+let resolved: ComposeFile;
+function resolvedEnvironmentOf(name: string): Record<string, string> {
+  const environment = resolved.services[name]?.environment ?? {};
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]));
+}
+
+// The first run on a machine without Compose builds it (minutes, once); later runs find it in .cache/compose.
+beforeAll(async () => {
+  const { status, stderr, stdout } = await composeConfig(composeText, testEnv, 'json');
+  if (status !== 0) throw new Error(`docker compose config failed: ${stderr}`);
+  resolved = JSON.parse(stdout) as ComposeFile;
+}, 30 * 60_000);
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification JSON schema', () => {
@@ -143,7 +166,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'order-outcome']) expect(service(name).environment, name).toMatchObject({ PAYLOAD_KEYS: expect.stringMatching(/^\$\{PAYLOAD_KEYS:\?/) });
     // Components that never talk to Temporal do not get the keys.
     for (const name of ['payment-provider', 'inventory', 'notifications']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
-    const { PAYLOAD_KEYS: _left, ...everyOtherSecret } = operatorEnvironment;
+    const { PAYLOAD_KEYS: _left, ...everyOtherSecret } = testEnv;
     const refused = await composeConfig(composeText, everyOtherSecret);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/PAYLOAD_KEYS/);
@@ -214,7 +237,7 @@ describe('docker-compose.yml', () => {
 
   it('gives every component the configuration it needs, with values loadConfig accepts', () => {
     for (const [name, needs] of Object.entries(componentNeeds)) {
-      const environment = environmentOf(name);
+      const environment = resolvedEnvironmentOf(name);
       for (const variable of needs) expect(environment, `${name} sets ${variable}`).toHaveProperty([variable]);
       expect(() => loadConfig(environment), `${name} configuration`).not.toThrow();
     }
@@ -229,22 +252,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('wires the components to the infrastructure services and to each other by service name', () => {
-    const rabbit = environmentOf('rabbitmq');
-    const initSql = read('docker/postgres/init-databases.sql');
     for (const name of appServices) {
-      const environment = environmentOf(name);
+      const environment = resolvedEnvironmentOf(name);
       if (environment.AMQP_URL) {
         const amqp = new URL(environment.AMQP_URL);
         expect(amqp.hostname, `${name} AMQP host`).toBe('rabbitmq');
-        // RabbitMQ 4 refuses guest from other hosts: the URL must carry the user the broker is created with.
-        expect([amqp.username, amqp.password], `${name} AMQP credentials`).toEqual([rabbit.RABBITMQ_DEFAULT_USER, rabbit.RABBITMQ_DEFAULT_PASS]);
       }
       if (environment.DATABASE_URL) {
         const database = new URL(environment.DATABASE_URL);
         expect(database.hostname, `${name} database host`).toBe('postgresql');
         expect(database.pathname, `${name} database`).toBe('/ensemble');
-        expect(initSql).toContain(`CREATE ROLE ${database.username} LOGIN PASSWORD '${database.password}'`);
-        expect(initSql).toContain(`CREATE DATABASE ensemble OWNER ${database.username}`);
       }
       if (environment.TEMPORAL_ADDRESS) expect(environment.TEMPORAL_ADDRESS, `${name} Temporal address`).toBe('temporal:7233');
       const services: [string, string, string][] = [
@@ -259,6 +276,64 @@ describe('docker-compose.yml', () => {
         expect(url.port, `${name} ${urlVariable} port`).toBe(environmentOf(target)[portVariable]);
       }
     }
+  });
+
+  it('starts only with every password given: no defaults, and the missing variable is named', async () => {
+    const { RABBITMQ_INVENTORY_PASSWORD: _left, ...withoutOne } = testEnv;
+    const refused = await composeConfig(composeText, withoutOne);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('RABBITMQ_INVENTORY_PASSWORD');
+  });
+
+  it('has no guest user and no password written in the file: every secret comes from .env', () => {
+    // As Compose runs it (comments may still say why guest is gone).
+    expect(JSON.stringify(resolved)).not.toMatch(/guest/i);
+    const secretVariable = /(PASSWORD|_PASS|_PWD)$/;
+    for (const name of Object.keys(compose.services)) {
+      for (const [variable, value] of Object.entries(environmentOf(name))) {
+        if (secretVariable.test(variable)) expect(value, `${name} ${variable}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/);
+        // A URL with credentials in it: its password is a variable too.
+        const userinfo = /^[a-z]+:\/\/(?:\$\{[^}]*\}|[^:/@$]+):(.*)@[^@]+$/.exec(value);
+        if (userinfo) expect(userinfo[1], `${name} ${variable} password`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/);
+      }
+    }
+    // .env.example names the variables and holds no value but the admin's user name.
+    for (const line of read('.env.example').split('\n').filter((entry) => /^[A-Z0-9_]+=/.test(entry))) expect(line).toMatch(/^([A-Z0-9_]+=|RABBITMQ_ADMIN_USER=admin)$/);
+  });
+
+  it('gives every component its own RabbitMQ user and PostgreSQL role, as the setup one-shots create them', () => {
+    const brokerSetup = resolvedEnvironmentOf('broker-users');
+    const databaseSetup = resolvedEnvironmentOf('database-users');
+    const variableFor = (prefix: string, component: string) => `${prefix}_${component.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+    const brokerUsers = new Set<string>();
+    const databaseRoles = new Set<string>();
+    for (const name of appServices) {
+      const environment = resolvedEnvironmentOf(name);
+      if ((BROKER_COMPONENTS as readonly string[]).includes(name)) {
+        const amqp = new URL(environment.AMQP_URL!);
+        expect(amqp.username, `${name} AMQP user`).toBe(name);
+        expect(decodeURIComponent(amqp.password), `${name} AMQP password`).toBe(brokerSetup[variableFor('RABBITMQ', name)]);
+        brokerUsers.add(amqp.username);
+      } else {
+        expect(environment.AMQP_URL, `${name} needs no broker`).toBeUndefined();
+      }
+      const database = new URL(environment.DATABASE_URL!);
+      expect(database.username, `${name} database role`).toBe(databaseRoleOf(name as (typeof DATABASE_COMPONENTS)[number]));
+      expect(decodeURIComponent(database.password), `${name} database password`).toBe(databaseSetup[variableFor('POSTGRES', name)]);
+      databaseRoles.add(database.username);
+      for (const setup of ['broker-users', 'database-users']) {
+        if (setup === 'broker-users' && !environment.AMQP_URL) continue;
+        expect(dependenciesOf(name)[setup], `${name} waits for ${setup}`).toBe('service_completed_successfully');
+      }
+    }
+    expect([...brokerUsers].sort()).toEqual([...BROKER_COMPONENTS].sort());
+    expect([...databaseRoles].sort()).toEqual(DATABASE_COMPONENTS.map((component) => databaseRoleOf(component)).sort());
+    // The API's dead-letter tooling runs as the operator; the setup runs as the administrator the broker is created with.
+    expect(new URL(resolvedEnvironmentOf('api').RABBITMQ_MANAGEMENT_URL!).username).toBe('operator');
+    const admin = new URL(brokerSetup.RABBITMQ_ADMIN_URL!);
+    expect([admin.username, admin.password]).toEqual([resolvedEnvironmentOf('rabbitmq').RABBITMQ_DEFAULT_USER, resolvedEnvironmentOf('rabbitmq').RABBITMQ_DEFAULT_PASS]);
+    expect(decodeURIComponent(new URL(databaseSetup.POSTGRES_ADMIN_URL!).password)).toBe(resolvedEnvironmentOf('postgresql').POSTGRES_PASSWORD);
+    expect(resolvedEnvironmentOf('temporal').POSTGRES_PWD).toBe(resolvedEnvironmentOf('postgresql').POSTGRES_TEMPORAL_PASSWORD);
   });
 
   it('health-checks every HTTP component on the port it listens on, without curl (slim image)', () => {
@@ -372,7 +447,7 @@ describe('monitoring in docker-compose.yml', () => {
   ]);
   /** The port each component's HTTP server listens on in the compose stack (its setting there, or the default). */
   const listenPort = (name: string): number => {
-    const config = loadConfig(environmentOf(name));
+    const config = loadConfig(resolvedEnvironmentOf(name));
     return { api: config.PORT, 'payment-provider': config.PAYMENT_PROVIDER_PORT, inventory: config.INVENTORY_PORT, notifications: config.NOTIFICATIONS_PORT,
       'order-outcome': config.ORDER_OUTCOME_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
   };

@@ -57,7 +57,7 @@ describe('the servers the global setup provides', () => {
     }
   });
 
-  it('serves RabbitMQ with the management API reachable as guest', async () => {
+  it('serves RabbitMQ with the management API reachable by its administrator', async () => {
     const connection = await amqp.connect(infrastructure.amqpUrl);
     await connection.close();
     const management = new URL(infrastructure.amqpManagementUrl);
@@ -65,6 +65,17 @@ describe('the servers the global setup provides', () => {
       headers: { authorization: `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}` },
     });
     expect(response.status).toBe(200);
+  });
+
+  // The node is started the way npm start starts its own (startRabbitNode, users imported at boot), so neither has guest.
+  it('refuses guest on RabbitMQ, over AMQP and the management API', async () => {
+    const asGuest = new URL(infrastructure.amqpUrl);
+    asGuest.username = 'guest';
+    asGuest.password = 'guest';
+    await expect(amqp.connect(asGuest.toString())).rejects.toThrow(/ACCESS.REFUSED/);
+    const management = new URL(infrastructure.amqpManagementUrl);
+    const response = await fetch(`${management.origin}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
+    expect(response.status).toBe(401);
   });
 
   it('serves PostgreSQL to the admin URL (installed when missing, never skipped)', async () => {

@@ -7,6 +7,8 @@ import type { TestProject } from 'vitest/node';
 import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { startPostgres } from '../../scripts/local-servers/postgres-server.js';
 import { startRabbitNode } from '../../scripts/local-servers/rabbitmq-node.js';
+import { brokerAccounts, generateBrokerCredentials, withCredentials } from '../../platform/messaging/broker-users.js';
+import { DEFAULT_EVENTS_EXCHANGE } from '../../platform/messaging/wire-names.js';
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
 import { ensureSystemPackages, type SystemPackage } from '../../scripts/system-packages/installer.js';
@@ -74,13 +76,16 @@ async function rabbit(workDir: string): Promise<Started<{ url: string; managemen
   if (given) {
     return { value: { url: given, managementUrl: process.env.AMQP_MANAGEMENT_URL ?? managementUrlFor(given) } };
   }
+  // Like npm start's node, no guest: tests connect as an administrator made for this run, and make narrower users where they test them.
+  const { admin } = generateBrokerCredentials('test-');
   const node = await startRabbitNode({
     dataDir: join(workDir, 'rabbitmq'),
     port: await findFreePort(),
     managementPort: await findFreePort(),
+    accounts: brokerAccounts(DEFAULT_EVENTS_EXCHANGE, { admin }),
     log,
   });
-  return { value: { url: node.url, managementUrl: withGuestCredentials(node.managementUrl) }, stop: () => node.stop() };
+  return { value: { url: node.url, managementUrl: withCredentials(node.managementUrl, node.administrator) }, stop: () => node.stop() };
 }
 
 async function postgres(workDir: string): Promise<Started<string>> {
@@ -102,11 +107,4 @@ function managementUrlFor(amqpUrl: string): string {
   management.username = url.username || 'guest';
   management.password = url.password || 'guest';
   return management.toString().replace(/\/$/, '');
-}
-
-function withGuestCredentials(managementUrl: string): string {
-  const url = new URL(managementUrl);
-  url.username = 'guest';
-  url.password = 'guest';
-  return url.toString().replace(/\/$/, '');
 }

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { findFreePort } from '../../../scripts/local-servers/ports.js';
 import { startRabbitNode, type RabbitNode } from '../../../scripts/local-servers/rabbitmq-node.js';
+import { brokerAccounts, generateBrokerCredentials, withCredentials } from '../../../platform/messaging/broker-users.js';
+import { DEFAULT_EVENTS_EXCHANGE } from '../../../platform/messaging/wire-names.js';
 import { repositoryRoot } from '../../../scripts/local-servers/temporal-cli.js';
 import { createTestDatabase } from '../databases.js';
 import { eventually } from '../broker.js';
@@ -73,9 +75,11 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
   // A broker of our own, so that restarting it disturbs no other test; same node name and ports on every start.
   const rabbitPorts = { port: await findFreePort(), managementPort: await findFreePort(), distPort: await findFreePort() };
   const nodeName = `ensemble-faults-${randomUUID().slice(0, 8)}@localhost`;
-  const startNode = () => startRabbitNode({ dataDir: join(directory, 'rabbitmq'), nodeName, ...rabbitPorts, log: { info() {}, warn() {} } });
+  // One administrator for the cluster's life: the same credentials on every restart of the node.
+  const accounts = brokerAccounts(DEFAULT_EVENTS_EXCHANGE, { admin: generateBrokerCredentials('faults-').admin });
+  const startNode = () => startRabbitNode({ dataDir: join(directory, 'rabbitmq'), nodeName, ...rabbitPorts, accounts, log: { info() {}, warn() {} } });
   let broker: RabbitNode | undefined = await startNode();
-  const managementUrl = broker.managementUrl.replace('http://', 'http://guest:guest@');
+  const managementUrl = withCredentials(broker.managementUrl, broker.administrator);
 
   const ports = {
     api: await findFreePort(),
