@@ -64,8 +64,6 @@ const testEnv: Record<string, string> = {
   ...TEST_SECRETS,
 };
 
-/** Compose's `${NAME}` / `${NAME:?message}` interpolation, from the operator's environment. */
-const interpolate = (value: string) => value.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_match, name: string) => testEnv[name] ?? '');
 const appServices = Object.keys(componentNeeds);
 const infrastructureServices = ['postgresql', 'temporal', 'rabbitmq'];
 
@@ -80,7 +78,7 @@ function environmentOf(name: string): Record<string, string> {
   const pairs = Array.isArray(environment)
     ? environment.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])
     : Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]);
-  return Object.fromEntries(pairs.map(([key, value]) => [key, interpolate(value!)])) as Record<string, string>;
+  return Object.fromEntries(pairs) as Record<string, string>;
 }
 
 function dependenciesOf(name: string): Record<string, string> {
@@ -376,7 +374,7 @@ describe('docker-compose.yml', () => {
     const setup = service('temporal-setup');
     expect(setup.image).toMatch(/^temporalio\/admin-tools:/);
     expect(setup.command).toEqual(['/scripts/setup-namespace.sh']);
-    expect(environmentOf('temporal-setup').TEMPORAL_NAMESPACE).toBe(loadConfig(environmentOf('worker')).TEMPORAL_NAMESPACE);
+    expect(environmentOf('temporal-setup').TEMPORAL_NAMESPACE).toBe(loadConfig(resolvedEnvironmentOf('worker')).TEMPORAL_NAMESPACE);
     const script = read('docker/temporal/setup-namespace.sh');
     for (const { name, type } of searchAttributeDefinitions) expect(script).toContain(`ensure_search_attribute ${name} ${type}`);
   });
