@@ -1,8 +1,8 @@
-// Installs the system packages named on the command line (rabbitmq, postgresql, pip) if missing; .ci/run's way in to the shared installer.
+// Installs the system packages named on the command line (rabbitmq, postgresql, pip, chromium) if missing; .ci/run's way in to the shared installer.
 import { ensureSystemPackages, SystemPackagesError, type SystemPackage } from './system-packages/installer.js';
-import { installLogFile, pip, postgresql, rabbitmq } from './system-packages/packages.js';
+import { chromium, installLogFile, pip, postgresql, rabbitmq } from './system-packages/packages.js';
 
-const known: Record<string, SystemPackage> = { rabbitmq, postgresql, pip };
+const known: Record<string, SystemPackage> = { rabbitmq, postgresql, pip, chromium };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in known));
 if (wanted.length === 0 || unknown.length > 0) {

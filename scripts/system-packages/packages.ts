@@ -38,5 +38,15 @@ export const pip: SystemPackage = {
     (await promisify(execFile)('python3', ['-m', 'pip', '--version']).then(() => true, () => false)),
 };
 
+/** The console's browser tests drive Debian's own Chromium (playwright-core downloads no browser). */
+export const chromiumExecutable = '/usr/bin/chromium';
+
+export const chromium: SystemPackage = {
+  apt: 'chromium',
+  brew: 'chromium',
+  why: "the web console's tests run in a real headless Chromium",
+  isInstalled: () => isExecutable(chromiumExecutable),
+};
+
 /** Where apt-get's or brew's output goes: beside npm start's data, kept after a failure for a look. */
 export const installLogFile = join(repositoryRoot, '.data', 'system-packages.log');
