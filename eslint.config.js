@@ -26,6 +26,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The web console: browser modules served as written, outside the TypeScript project (no build step to check them through).
+    files: ['console/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'fetch', 'atob', 'crypto', 'setTimeout', 'clearTimeout', 'URLSearchParams', 'FormData', 'Intl', 'console']
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests read JSON answers as a client would; typing every response body would only restate the assertions.
     files: ['tests/**/*.ts'],
     rules: {

@@ -6,6 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import type { DeadLetters } from '../platform/messaging/dead-letters.js';
 import { errorMiddleware, unknownRoute } from '../platform/http/error-middleware.js';
 import { AesGcmPayloadCodec } from '../platform/temporal/payload-codec.js';
+import { createConsoleRouter } from './console/routes.js';
 import { registerCodecPaths } from './codec/openapi.js';
 import { CODEC_SESSION_PATH, createCodecRouter } from './codec/routes.js';
 import { tracingMiddleware } from '../platform/http/tracing.js';
@@ -154,6 +155,9 @@ export function createApp(deps: ApiDependencies): express.Express {
       authorize: adminByHeader(deps.verifyToken),
     }),
   );
+
+  // The web console: a page and its files, not part of the JSON API, so the OpenAPI document leaves it out and other methods on it are 404s.
+  app.use(createConsoleRouter());
 
   // The document lists the concerns in this same order.
   const openApiDocument = buildOpenApiDocument(
