@@ -73,4 +73,7 @@ class App extends Component {
   }
 }
 
-render(html`<${App} />`, document.getElementById('console'));
+const root = document.getElementById('console');
+// The page's "Loading…" text is for a browser that has not run this yet; preact 11 renders beside what it finds, so it goes first.
+root.replaceChildren();
+render(html`<${App} />`, root);
