@@ -10,6 +10,7 @@ const COMPENSATIONS = ['voidPayment', 'refundPayment', 'order.cancelled'];
 const LANE_HEIGHT = 56;
 const LABEL_WIDTH = 130;
 const STEP = 18;
+const MARK_RADIUS = 7;
 
 /** What a mark's colour says: retries and dead letters each have their own, so does a failure and a compensation. */
 export function markCategory(entry) {
@@ -85,9 +86,14 @@ export function Swimlanes({ entries, selected, onSelect }) {
               <line class="lane-line" x1=${LABEL_WIDTH} x2=${width - 10} y1=${laneY(lane)} y2=${laneY(lane)} />
             </g>`,
         )}
-        ${arrows(entries).map(
-          ({ from, to }) => html`<line class="arrow" data-event-id=${entries[to].eventId} x1=${xs[from]} y1=${laneY(entries[from].source)} x2=${xs[to]} y2=${laneY(entries[to].source)} marker-end="url(#arrowhead)" />`,
-        )}
+        ${arrows(entries).map(({ from, to }) => {
+          const [x1, y1, x2, y2] = [xs[from], laneY(entries[from].source), xs[to], laneY(entries[to].source)];
+          // The line stops at the receiving mark's edge, so its head is not hidden under the mark.
+          const length = Math.hypot(x2 - x1, y2 - y1) || 1;
+          const shortBy = Math.min(MARK_RADIUS + 2, length / 2);
+          return html`<line class="arrow" data-event-id=${entries[to].eventId} x1=${x1} y1=${y1}
+            x2=${x2 - ((x2 - x1) / length) * shortBy} y2=${y2 - ((y2 - y1) / length) * shortBy} marker-end="url(#arrowhead)" />`;
+        })}
         ${entries.map((entry, index) => {
           const category = markCategory(entry);
           return html`
@@ -96,7 +102,7 @@ export function Swimlanes({ entries, selected, onSelect }) {
               data-source=${entry.source} data-kind=${entry.kind} data-name=${entry.name} data-at=${entry.at} data-category=${category} data-index=${index}
               onClick=${() => onSelect(index)} onFocus=${() => onSelect(index)} onMouseEnter=${() => onSelect(index)} onKeyDown=${keyed(index)}>
               <title>${describe(entry)}</title>
-              <circle cx=${xs[index]} cy=${laneY(entry.source)} r="7" />
+              <circle cx=${xs[index]} cy=${laneY(entry.source)} r=${MARK_RADIUS} />
             </g>`;
         })}
       </svg>
