@@ -480,6 +480,7 @@ function printBanner(urls: {
     `Start-up took ${urls.startupSeconds.toFixed(1)}s.`,
     '',
     `  API                     ${urls.apiUrl}   (OpenAPI: ${urls.apiUrl}/openapi.json)`,
+    `  Web console             ${urls.apiUrl}/   (sign in with a token below)`,
     `  Temporal web UI         ${urls.temporalUiUrl}/namespaces/${urls.namespace}/workflows`,
     `  RabbitMQ management UI  ${withoutCredentials(urls.managementUrl)}${brokerUsers ? `   (${brokerUsers.administrator.username} / ${brokerUsers.administrator.password}, this run only)` : ''}`,
     ...(brokerUsers ? [`  RabbitMQ users          ${brokerUsers.file}   (one per component, and the operator's for npm run dlq)`] : []),

@@ -80,6 +80,12 @@ describe('npm start, against the test servers', () => {
     // The banner says how long start-up took, so a slow start is seen rather than guessed.
     expect(output).toMatch(/Ensemble is running\. Ctrl-C stops everything\.\n\S* *\| Start-up took \d+\.\ds\./);
     expect(output).toContain(`API                     ${api}   (OpenAPI: ${api}/openapi.json)`);
+    expect(output).toContain(`Web console             ${api}/`);
+    // The console is served by the API itself, with the modules it imports straight from node_modules.
+    const page = await fetch(`${api}/`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script type="module" src="/console/app.js"></script>');
+    expect((await fetch(`${api}/console/vendor/preact.mjs`)).headers.get('content-type')).toMatch(/javascript/);
     expect(output).toContain(`Temporal web UI         ${infrastructure.temporalUiUrl}/namespaces/default/workflows`);
     expect(output).toMatch(new RegExp(`RabbitMQ management UI  \\S*${new URL(infrastructure.amqpManagementUrl).host.replace(/\./g, '\\.')}`));
     expect(startedComponents(output).map(({ name }) => name)).toEqual(COMPONENT_NAMES);
