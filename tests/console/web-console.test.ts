@@ -32,7 +32,13 @@ beforeAll(async () => {
   // Five attempts close together, so a failing event reaches the dead-letter queue in about a second; the operators'
   // view lists queues through the management API, with the operator credentials it carries.
   stack = await startStack({
-    env: { CONSUMER_MAX_ATTEMPTS: '5', CONSUMER_RETRY_DELAYS_MS: '100,200,300', RABBITMQ_MANAGEMENT_URL: inject('infrastructure').amqpManagementUrl },
+    env: {
+      CONSUMER_MAX_ATTEMPTS: '5',
+      CONSUMER_RETRY_DELAYS_MS: '100,200,300',
+      // The watchdog flags an order waiting on inventory this soon, well before the 20 s deadline.
+      INVENTORY_SLOW_AFTER: '2s',
+      RABBITMQ_MANAGEMENT_URL: inject('infrastructure').amqpManagementUrl,
+    },
   });
   browser = await playwright.launch({
     executablePath: chromiumExecutable,
@@ -161,7 +167,7 @@ describe('the web console', () => {
     await page.screenshot({ path: join(screenshots, 'order.png'), fullPage: true });
   });
 
-  it('draws a declined order with its failed authorization and a cancelled one with its compensation (the void), on a narrow screen', async () => {
+  it('draws a declined order with its failed authorization, flags an order stuck on inventory, and draws it cancelled with its compensation (the void), on a narrow screen', async () => {
     const sku = await createProduct(stack, 20);
     await openConsole(400);
     await signIn(await mintTestToken({ sub: 'operator', role: 'admin' }));
@@ -180,6 +186,12 @@ describe('the web console', () => {
     try {
       const cancelled = await placeThroughForm(sku, 'tok_visa', customerId);
       await page.waitForSelector('[data-testid="order-status"]:has-text("PAYMENT_AUTHORIZED")', { timeout: 30_000 });
+      // Stuck on inventory: the watchdog's flag shows on the order and makes its row stand out in the list.
+      await page.waitForSelector('.order-summary .flag:has-text("slow")', { timeout: 15_000 });
+      await page.click('nav >> text=Orders');
+      await page.waitForSelector(`tr.slow[data-order-id="${cancelled}"] .flag`, { timeout: 15_000 });
+      await page.screenshot({ path: join(screenshots, 'orders-slow.png'), fullPage: true });
+      await page.click(`tr[data-order-id="${cancelled}"] a`);
       await page.click('button:has-text("Cancel order")');
       await page.waitForSelector('[data-testid="order-status"]:has-text("CANCELLED")', { timeout: 30_000 });
       expect(await page.textContent('.order-summary')).toContain('CUSTOMER_REQUEST');
