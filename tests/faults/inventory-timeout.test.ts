@@ -43,12 +43,14 @@ describe('inventory never answers', () => {
     expect(Object.values(report.statuses)).toEqual(Array(5).fill('CANCELLED'));
     for (const orderId of scenario.orderIds) expect((await call(`${cluster.api}/orders/${orderId}`)).body.reason).toBe('INVENTORY_TIMEOUT');
     // Inventory handles its backlog concurrently, so whether it saw an order's order.paid before its order.cancelled is
-    // not promised: what it reserved late it released, and the last unit was never held twice.
+    // not promised: what it reserved late it released. Both orders may have held the last unit one after the other
+    // (reserved, released, reserved again, released); never both at once, which the store's stock_never_negative
+    // constraint forbids, and the ledger's stock check above confirmed the unit is back.
     const scarceReservations = await Promise.all(
       scenario.orderIds.slice(3).map(async (orderId) => (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations),
     );
     const scarceStatuses = scarceReservations.flat().filter((r: { sku: string; status: string }) => r.sku === scarce).map((r: { status: string }) => r.status);
-    expect(scarceStatuses.length).toBeLessThanOrEqual(1);
+    expect(scarceStatuses.length).toBeLessThanOrEqual(2);
     expect(scarceStatuses.every((status: string) => status === 'RELEASED')).toBe(true);
     const allStatuses = scarceReservations.flat().concat(
       ...(await Promise.all(scenario.orderIds.slice(0, 3).map(async (orderId) => (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations))),

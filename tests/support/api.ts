@@ -16,6 +16,8 @@ export function testConfig(infrastructure: Infrastructure, overrides: Record<str
   const suffix = randomUUID().slice(0, 8);
   return loadConfig({
     ...TEST_SECRETS,
+    // The test broker has no guest: the dead-letter tooling signs in as the run's administrator.
+    RABBITMQ_MANAGEMENT_URL: infrastructure.amqpManagementUrl,
     PORT: '0',
     DATA_DIR: ':memory:',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',

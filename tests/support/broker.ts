@@ -11,10 +11,15 @@ import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../
 export const testLog = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /** A configuration pointing at the test servers, with an exchange of its own so test files never see each other's events. */
-export function testConfig(infrastructure: { amqpUrl: string; temporalAddress: string }, overrides: Record<string, string> = {}): Config {
+export function testConfig(
+  infrastructure: { amqpUrl: string; temporalAddress: string; amqpManagementUrl?: string },
+  overrides: Record<string, string> = {},
+): Config {
   return loadConfig({
     ...TEST_SECRETS,
     AMQP_URL: infrastructure.amqpUrl,
+    // The test broker has no guest: the dead-letter tooling signs in as the run's administrator.
+    ...(infrastructure.amqpManagementUrl ? { RABBITMQ_MANAGEMENT_URL: infrastructure.amqpManagementUrl } : {}),
     TEMPORAL_ADDRESS: infrastructure.temporalAddress,
     EVENTS_EXCHANGE: `test.events.${randomUUID().slice(0, 8)}`,
     DATA_DIR: ':memory:',
