@@ -1,7 +1,7 @@
 // End to end in a real headless Chromium against the real stack: the web console signs in, places orders, draws their swimlanes live, and replays a dead letter.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import { freezeStockMovements } from '../support/databases.js';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureSystemPackages } from '../../scripts/system-packages/installer.js';
@@ -210,13 +210,7 @@ describe('the web console', () => {
   it("lets an operator see a dead letter's reason and replay it, after which the order is confirmed", async () => {
     const sku = await createProduct(stack, 5);
     // The fault: stock movements on this sku are frozen at the database, so every reservation attempt fails.
-    const trigger = `freeze_${sku.replace('-', '_').toLowerCase()}`;
-    await sql(`
-      CREATE FUNCTION inventory.${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'stock count in progress: stock movements are frozen'; END $$;
-      CREATE TRIGGER ${trigger} BEFORE UPDATE ON inventory.products FOR EACH ROW
-        WHEN (NEW.sku = '${sku}' AND NEW.reserved IS DISTINCT FROM OLD.reserved) EXECUTE FUNCTION inventory.${trigger}();
-    `);
+    const thaw = await freezeStockMovements(stack.config.DATABASE_URL!, sku);
     const { orderId } = (await placeOrder(stack, orderRequest([{ sku, quantity: 1 }]))).body;
     const queue = deadLetterQueueName(consumerQueueName(stack.config.EVENTS_EXCHANGE, 'inventory'));
     await eventually(async () => {
@@ -224,7 +218,7 @@ describe('the web console', () => {
       expect(body.messages, JSON.stringify(body)).toBeDefined();
       expect(body.messages.map((message: { messageId: string }) => message.messageId)).toContain(`${orderId}:order.paid`);
     }, { timeoutMs: 20_000, intervalMs: 200 });
-    await sql(`DROP TRIGGER ${trigger} ON inventory.products; DROP FUNCTION inventory.${trigger}();`);
+    await thaw();
 
     await openConsole();
     await signIn(await mintTestToken({ sub: 'operator', role: 'admin' }));
@@ -246,13 +240,3 @@ describe('the web console', () => {
     expect((await marks('inventory')).filter((mark) => mark.category === 'retry').length).toBeGreaterThan(0);
   });
 });
-
-async function sql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: stack.config.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}

@@ -1,6 +1,6 @@
 // End to end: GET /orders/:id/timeline tells one order's story across the workflow and the choreography, on real servers.
 import amqplib from 'amqplib';
-import pg from 'pg';
+import { freezeStockMovements } from '../support/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerQueueName, deadLetterQueueName } from '../../platform/messaging/wire-names.js';
 import { startTracing } from '../../platform/observability/tracing.js';
@@ -58,16 +58,6 @@ function expectInOrder(entries: Entry[], steps: (Partial<Entry> & { outcome?: st
     const entry = entries[index]!;
     if (previous) expect(entry.at >= previous.at, `${JSON.stringify(step)} is not before the step before it\n${listing}`).toBe(true);
     previous = entry;
-  }
-}
-
-async function sql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: stack.config.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
   }
 }
 
@@ -131,13 +121,7 @@ describe('the order timeline', () => {
   it('shows a failing order.paid retried with its reason, dead-lettered, replayed by an operator and then handled, and a duplicate delivery ignored', async () => {
     const sku = await createProduct(stack, 5);
     // The fault: stock movements on this sku are frozen at the database, so every reservation attempt fails.
-    const trigger = `freeze_${sku.replace('-', '_').toLowerCase()}`;
-    await sql(`
-      CREATE FUNCTION inventory.${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'stock count in progress: stock movements are frozen'; END $$;
-      CREATE TRIGGER ${trigger} BEFORE UPDATE ON inventory.products FOR EACH ROW
-        WHEN (NEW.sku = '${sku}' AND NEW.reserved IS DISTINCT FROM OLD.reserved) EXECUTE FUNCTION inventory.${trigger}();
-    `);
+    const thaw = await freezeStockMovements(stack.config.DATABASE_URL!, sku);
     const watch = await watchEvents(stack.config.AMQP_URL, stack.config.EVENTS_EXCHANGE, ['order.paid']);
     try {
       const { orderId } = (await placeOrder(stack, orderRequest([{ sku, quantity: 1 }]))).body;
@@ -145,7 +129,7 @@ describe('the order timeline', () => {
       await timelineUntil(orderId, (all) => find(all, { source: 'inventory', name: 'order.paid', outcome: 'dead-lettered' }) >= 0);
 
       // The fix, then the operator's replay of that one message.
-      await sql(`DROP TRIGGER ${trigger} ON inventory.products; DROP FUNCTION inventory.${trigger}();`);
+      await thaw();
       const replay = await call(`${stack.api}/admin/dead-letters/${encodeURIComponent(deadLetters)}/replay`, {
         method: 'POST',
         body: { messageId: `${orderId}:order.paid` },
