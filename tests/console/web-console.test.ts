@@ -35,8 +35,10 @@ beforeAll(async () => {
     env: {
       CONSUMER_MAX_ATTEMPTS: '5',
       CONSUMER_RETRY_DELAYS_MS: '100,200,300',
-      // The watchdog flags an order waiting on inventory this soon, well before the 20 s deadline.
+      // The watchdog flags an order waiting on inventory this soon; the deadline is far away, so on a loaded machine the
+      // stuck and the dead-lettered orders still wait for the operator's action instead of timing out first.
       INVENTORY_SLOW_AFTER: '2s',
+      INVENTORY_TIMEOUT: '5m',
       RABBITMQ_MANAGEMENT_URL: inject('infrastructure').amqpManagementUrl,
     },
   });

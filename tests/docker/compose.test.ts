@@ -151,7 +151,9 @@ describe('docker-compose.yml', () => {
     expect(accepted.stderr).toBe('');
     expect(accepted.status).toBe(0);
     // No secret is committed: without them in the environment, compose refuses and says which one to set.
-    const withoutSecrets = await composeConfig(composeText, {});
+    // (Only these two are left out: Compose names just one missing variable, and which one first is not fixed.)
+    const { JWT_SECRET: _jwt, SERVICE_TOKEN: _service, ...withoutThem } = testEnv;
+    const withoutSecrets = await composeConfig(composeText, withoutThem);
     expect(withoutSecrets.status).not.toBe(0);
     expect(withoutSecrets.stderr).toMatch(/JWT_SECRET|SERVICE_TOKEN/);
     // Proof that the Compose run validates at all: the same file with an unknown depends_on condition is refused.
