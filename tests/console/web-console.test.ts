@@ -191,7 +191,8 @@ describe('the web console', () => {
       // Stuck on inventory: the watchdog's flag shows on the order and makes its row stand out in the list.
       await page.waitForSelector('.order-summary .flag:has-text("slow")', { timeout: 15_000 });
       await page.click('nav >> text=Orders');
-      await page.waitForSelector(`tr.slow[data-order-id="${cancelled}"] .flag`, { timeout: 15_000 });
+      // The list reads each running order for its flag, and backs off to 10 s between polls: give a loaded machine time.
+      await page.waitForSelector(`tr.slow[data-order-id="${cancelled}"] .flag`, { timeout: 60_000 });
       await page.screenshot({ path: join(screenshots, 'orders-slow.png'), fullPage: true });
       await page.click(`tr[data-order-id="${cancelled}"] a`);
       await page.click('button:has-text("Cancel order")');
