@@ -1,5 +1,6 @@
 // `npm run broker-users`: creates (or updates) each component's RabbitMQ user and the operator with their permissions, and deletes guest.
 import { z } from 'zod';
+import { parseSetupSettings, passwordVariable as brokerPasswordVariable, setupPassword } from './setup-settings.js';
 import { DEFAULT_EVENTS_EXCHANGE } from '../platform/messaging/wire-names.js';
 import {
   applyBrokerAccounts, brokerAccounts, BROKER_ROLES, BrokerUsersError, ManagementApiUnreachableError, type BrokerAccount, type BrokerCredentials, type BrokerRole,
@@ -8,23 +9,17 @@ import {
 /** The administrator is the broker's own (RABBITMQ_DEFAULT_USER); this command sets up everyone else. */
 const rolesToApply = BROKER_ROLES.filter((role): role is Exclude<BrokerRole, 'admin'> => role !== 'admin');
 
-/** RABBITMQ_ORDER_OUTCOME_PASSWORD for order-outcome, and so on. */
-const passwordVariable = (role: BrokerRole) => `RABBITMQ_${role.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+const passwordVariable = (role: BrokerRole) => brokerPasswordVariable('RABBITMQ', role);
 
 const settings = z.object({
   /** The management API with the administrator's credentials in it. */
   RABBITMQ_ADMIN_URL: z.url({ message: 'expected http://<admin>:<password>@<host>:15672' }),
   EVENTS_EXCHANGE: z.string().min(1).default(DEFAULT_EVENTS_EXCHANGE),
-  ...Object.fromEntries(rolesToApply.map((role) => [passwordVariable(role), z.string().min(16, 'at least 16 characters; e.g. openssl rand -hex 24')])),
+  ...Object.fromEntries(rolesToApply.map((role) => [passwordVariable(role), setupPassword])),
 });
 
 async function main(): Promise<void> {
-  const parsed = settings.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
-  if (!parsed.success) {
-    process.stderr.write(`broker-users: ${parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ')}\n`);
-    process.exit(2);
-  }
-  const env = parsed.data as Record<string, string>;
+  const env = parseSetupSettings('broker-users', settings) as Record<string, string>;
   // Users are named after their role, as docker-compose.yml's AMQP_URLs expect.
   const credentials = Object.fromEntries(
     rolesToApply.map((role) => [role, { username: role, password: env[passwordVariable(role)]! } satisfies BrokerCredentials]),
