@@ -69,8 +69,13 @@ async function openConsole(width = 1280): Promise<Page> {
   return page;
 }
 
+/** A component a test stopped: started again after the test whatever its end, so a failure never spills into the next. */
+let stopped: Parameters<Stack['stop']>[0] | undefined;
+
 afterEach(async () => {
   await page?.close();
+  if (stopped) await stack.start(stopped);
+  stopped = undefined;
   expect(problems).toEqual([]);
 });
 
@@ -105,6 +110,12 @@ const marks = (source?: string) =>
   );
 
 const waitForMark = (where: string, timeout = 30_000) => page.waitForSelector(`g.mark${where}`, { state: 'attached', timeout });
+
+/**
+ * Each story waits on several live updates in a row, each with its own bound; the test's own bound must cover their
+ * sum, or a loaded machine fails it on the clock while every step is still within its own.
+ */
+const STORY_TIMEOUT_MS = 240_000;
 
 describe('the web console', () => {
   it('signs a customer in, places an order through the form, sees it reach CONFIRMED in the list without reloading, and draws every lane with its marks in order', async () => {
@@ -167,7 +178,7 @@ describe('the web console', () => {
     expect(await page.getAttribute('a:has-text("Temporal UI")', 'href')).toContain(`order-${orderId}`);
     expect(await page.textContent('.trace-id')).toMatch(/^[0-9a-f]{32}$/);
     await page.screenshot({ path: join(screenshots, 'order.png'), fullPage: true });
-  });
+  }, STORY_TIMEOUT_MS);
 
   it('draws a declined order with its failed authorization, flags an order stuck on inventory, and draws it cancelled with its compensation (the void), on a narrow screen', async () => {
     const sku = await createProduct(stack, 20);
@@ -185,30 +196,27 @@ describe('the web console', () => {
 
     // With inventory down the order waits on its outcome, and can be cancelled from its page.
     await stack.stop('inventory');
-    try {
-      const cancelled = await placeThroughForm(sku, 'tok_visa', customerId);
-      await page.waitForSelector('[data-testid="order-status"]:has-text("PAYMENT_AUTHORIZED")', { timeout: 30_000 });
-      // Stuck on inventory: the watchdog's flag shows on the order and makes its row stand out in the list.
-      await page.waitForSelector('.order-summary .flag:has-text("slow")', { timeout: 15_000 });
-      await page.click('nav >> text=Orders');
-      // The list reads each running order for its flag, and backs off to 10 s between polls: give a loaded machine time.
-      await page.waitForSelector(`tr.slow[data-order-id="${cancelled}"] .flag`, { timeout: 60_000 });
-      await page.screenshot({ path: join(screenshots, 'orders-slow.png'), fullPage: true });
-      await page.click(`tr[data-order-id="${cancelled}"] a`);
-      await page.click('button:has-text("Cancel order")');
-      await page.waitForSelector('[data-testid="order-status"]:has-text("CANCELLED")', { timeout: 30_000 });
-      expect(await page.textContent('.order-summary')).toContain('CUSTOMER_REQUEST');
-      await waitForMark('[data-source="payment"][data-kind="step-completed"][data-name="voidPayment"][data-category="compensation"]');
-      await waitForMark('[data-kind="event-published"][data-name="order.cancelled"][data-category="compensation"]');
-      const drawn = await marks();
-      const authorized = drawn.find((mark) => mark.kind === 'step-completed' && mark.name === 'authorizePayment')!;
-      const voided = drawn.find((mark) => mark.kind === 'step-completed' && mark.name === 'voidPayment')!;
-      expect(voided.x, `order ${cancelled}`).toBeGreaterThan(authorized.x);
-      await page.screenshot({ path: join(screenshots, 'order-cancelled.png'), fullPage: true });
-    } finally {
-      await stack.start('inventory');
-    }
-  });
+    stopped = 'inventory';
+    const cancelled = await placeThroughForm(sku, 'tok_visa', customerId);
+    await page.waitForSelector('[data-testid="order-status"]:has-text("PAYMENT_AUTHORIZED")', { timeout: 30_000 });
+    // Stuck on inventory: the watchdog's flag shows on the order and makes its row stand out in the list.
+    await page.waitForSelector('.order-summary .flag:has-text("slow")', { timeout: 15_000 });
+    await page.click('nav >> text=Orders');
+    // The list reads each running order for its flag, and backs off to 10 s between polls: give a loaded machine time.
+    await page.waitForSelector(`tr.slow[data-order-id="${cancelled}"] .flag`, { timeout: 60_000 });
+    await page.screenshot({ path: join(screenshots, 'orders-slow.png'), fullPage: true });
+    await page.click(`tr[data-order-id="${cancelled}"] a`);
+    await page.click('button:has-text("Cancel order")');
+    await page.waitForSelector('[data-testid="order-status"]:has-text("CANCELLED")', { timeout: 30_000 });
+    expect(await page.textContent('.order-summary')).toContain('CUSTOMER_REQUEST');
+    await waitForMark('[data-source="payment"][data-kind="step-completed"][data-name="voidPayment"][data-category="compensation"]');
+    await waitForMark('[data-kind="event-published"][data-name="order.cancelled"][data-category="compensation"]');
+    const drawn = await marks();
+    const authorized = drawn.find((mark) => mark.kind === 'step-completed' && mark.name === 'authorizePayment')!;
+    const voided = drawn.find((mark) => mark.kind === 'step-completed' && mark.name === 'voidPayment')!;
+    expect(voided.x, `order ${cancelled}`).toBeGreaterThan(authorized.x);
+    await page.screenshot({ path: join(screenshots, 'order-cancelled.png'), fullPage: true });
+  }, STORY_TIMEOUT_MS);
 
   it("lets an operator see a dead letter's reason and replay it, after which the order is confirmed", async () => {
     const sku = await createProduct(stack, 5);
@@ -241,5 +249,5 @@ describe('the web console', () => {
     await waitForMark('[data-source="inventory"][data-category="dead-letter"]');
     await waitForMark('[data-kind="workflow-completed"][data-name="CONFIRMED"]');
     expect((await marks('inventory')).filter((mark) => mark.category === 'retry').length).toBeGreaterThan(0);
-  });
+  }, STORY_TIMEOUT_MS);
 });
