@@ -20,6 +20,11 @@ export const defaultInventorySlowAfterMs = (deadlineMs: number) => Math.round(de
 export const WorkflowPatch = {
   /** Waiting on inventory: a first timer at INVENTORY_SLOW_AFTER flags the order slow, then the rest of the deadline. */
   inventoryWatchdog: 'inventory-watchdog',
+  /**
+   * Facts readers need, for the order view and shipping: order.placed names its lines and says when the order was
+   * accepted, a rejected cart publishes order.rejected, and order.confirmed carries the shipping address.
+   */
+  orderFactsForReaders: 'order-facts-for-readers',
 } as const;
 
 /** The failure types the workflow and its activities use to say what went wrong; callers match on them. */

@@ -157,10 +157,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
 
   // 1. Verify the cart against the local catalog replica.
   const verification = await verifyCart({ items: input.items, expectedTotal: input.expectedTotal });
+  // Decided once, at the first fact published, so one order never mixes the old and the new facts.
+  const factsForReaders = patched(WorkflowPatch.orderFactsForReaders);
   if (!verification.valid) {
     state.cartIssues = verification.issues;
     moveTo(OrderStatus.REJECTED, 'CART_INVALID');
     cartChecked = true;
+    if (factsForReaders) await publish('order.rejected', { orderId, customerId, issues: verification.issues, createdAt: input.createdAt });
     return state;
   }
   state.lines = verification.lines;
@@ -178,9 +181,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     orderId,
     customerId,
     email: input.email,
-    lines: state.lines.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    lines: state.lines.map(({ sku, name, quantity, unitPrice }) => (factsForReaders ? { sku, name, quantity, unitPrice } : { sku, quantity, unitPrice })),
     total: state.total,
     currency: state.currency,
+    ...(factsForReaders ? { createdAt: input.createdAt } : {}),
   });
 
   // 2. Authorize payment, the order id being the processor's idempotency key.
@@ -213,7 +217,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   if (reason === undefined) {
     await capturePayment({ orderId, authorizationId });
     state.payment.status = 'CAPTURED';
-    await publish('order.confirmed', { orderId, customerId, lines, total: state.total, currency: state.currency });
+    await publish('order.confirmed', {
+      orderId,
+      customerId,
+      lines,
+      total: state.total,
+      currency: state.currency,
+      ...(factsForReaders ? { shippingAddress: input.shippingAddress } : {}),
+    });
     state.inventory.status = 'COMMITTED';
     moveTo(OrderStatus.CONFIRMED);
     return state;

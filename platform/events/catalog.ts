@@ -7,6 +7,20 @@ const minorUnits = z.number().int().nonnegative();
 const currency = z.string().length(3);
 const orderLine = z.strictObject({ sku, quantity: z.number().int().positive() });
 const pricedLine = orderLine.extend({ unitPrice: minorUnits });
+/** Names come with orders placed since the order view (readers show them); older events carry none. */
+const placedLine = pricedLine.extend({ name: z.string().min(1).optional() });
+const text = (max: number) => z.string().min(1).max(max);
+/** Where a confirmed order ships: only order.confirmed carries it, so no address of an order that never ships leaves the workflow. */
+const shippingAddress = z.strictObject({
+  name: text(200),
+  line1: text(200),
+  line2: text(200).optional(),
+  city: text(100),
+  postalCode: text(20),
+  country: z.string().regex(/^[A-Z]{2}$/),
+});
+const cartIssue = z.strictObject({ sku: z.string().min(1), reason: z.string().min(1) });
+const shipment = { orderId: z.string(), customerId: z.string(), shipmentId: z.string().min(1), carrier: z.string().min(1) };
 
 export const cancellationReasons = ['OUT_OF_STOCK', 'INVENTORY_TIMEOUT', 'CUSTOMER_REQUEST'] as const;
 
@@ -15,9 +29,17 @@ export const eventDataSchemas = {
     orderId: z.string(),
     customerId: z.string(),
     email: z.email(),
-    lines: z.array(pricedLine).min(1),
+    lines: z.array(placedLine).min(1),
     total: minorUnits,
     currency,
+    /** When the API accepted the order (orders placed before the order view carry none). */
+    createdAt: z.iso.datetime().optional(),
+  }),
+  'order.rejected': z.strictObject({
+    orderId: z.string(),
+    customerId: z.string(),
+    issues: z.array(cartIssue).min(1),
+    createdAt: z.iso.datetime(),
   }),
   'order.paid': z.strictObject({
     orderId: z.string(),
@@ -38,6 +60,8 @@ export const eventDataSchemas = {
     lines: z.array(orderLine).min(1),
     total: minorUnits,
     currency,
+    /** Orders confirmed before shipping existed carry none. */
+    shippingAddress: shippingAddress.optional(),
   }),
   'order.cancelled': z.strictObject({
     orderId: z.string(),
@@ -53,6 +77,24 @@ export const eventDataSchemas = {
     orderId: z.string(),
     reason: z.literal('OUT_OF_STOCK'),
     shortages: z.array(z.strictObject({ sku, requested: z.number().int(), available: z.number().int() })),
+  }),
+  'shipment.dispatched': z.strictObject({
+    ...shipment,
+    trackingNumber: z.string().min(1),
+    trackingUrl: z.url(),
+  }),
+  'shipment.delivered': z.strictObject({
+    ...shipment,
+    trackingNumber: z.string().min(1),
+    deliveredAt: z.iso.datetime(),
+  }),
+  /** The carrier would not take the parcel: the order is paid and its stock committed, so an operator decides what next. */
+  'shipment.failed': z.strictObject({
+    orderId: z.string(),
+    customerId: z.string(),
+    carrier: z.string().min(1),
+    reason: z.enum(['ADDRESS_REFUSED', 'ADDRESS_MISSING']),
+    message: z.string().min(1),
   }),
   'catalog.product-updated': z.strictObject({
     sku,

@@ -46,6 +46,10 @@ describe('workflow replay', () => {
     expect(historiesOf('before-inventory-watchdog').sort()).toEqual([...terminalPaths].sort());
   });
 
+  it('keeps the histories of the version before the facts for readers (order.rejected, named lines, the address on order.confirmed)', () => {
+    expect(historiesOf('before-order-facts').sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
+  });
+
   it('keeps plain histories from before the payload codec, for orders started then', () => {
     expect(historiesOf('before-payload-codec').sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
   });
