@@ -89,6 +89,15 @@ const environment = z.object({
   ORDER_OUTCOME_URL: url.default('http://127.0.0.1:3400'),
   /** The worker's /health and /metrics (it serves nothing else over HTTP). */
   WORKER_METRICS_PORT: port.default(3500),
+  /** The order view (the order read model the API answers order reads from). */
+  ORDER_VIEW_PORT: port.default(3800),
+  ORDER_VIEW_URL: url.default('http://127.0.0.1:3800'),
+  /** How long the API waits for the order view before answering from Temporal instead. */
+  ORDER_VIEW_READ_TIMEOUT: duration.prefault('2s'),
+  /** Retention of the order view's history stream (x-max-age; RabbitMQ's units Y, M, D, h, m, s): a rebuild replays what is kept. */
+  ORDER_VIEW_HISTORY_MAX_AGE: z.string().trim().regex(/^\d+[YMDhms]$/, 'expected a number and one of Y, M, D, h, m, s, e.g. 30D').default('30D'),
+  /** Retention of the order view's history stream in bytes (x-max-length-bytes). */
+  ORDER_VIEW_HISTORY_MAX_BYTES: z.coerce.number().int().positive().default(2_000_000_000),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

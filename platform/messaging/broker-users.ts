@@ -13,7 +13,7 @@ export interface BrokerPermissions {
 }
 
 /** The components that talk to the broker (the payment provider does not). */
-export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome'] as const;
+export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome', 'order-view'] as const;
 export type BrokerComponent = (typeof BROKER_COMPONENTS)[number];
 
 /**
@@ -40,10 +40,17 @@ export const consumedQueue: Record<BrokerComponent, string> = {
   inventory: 'inventory',
   notifications: 'notifications',
   'order-outcome': 'order-outcome',
+  'order-view': 'order-view',
 };
 
+/**
+ * Stream queues a component keeps besides its consumer queue, by the name it passes to consumerQueueName: the order
+ * view's history (event-handlers/order-view/history.ts), which it declares, binds, replays, and appends a marker to.
+ */
+export const keptStreams: Partial<Record<BrokerComponent, string>> = { 'order-view': 'order-view.history' };
+
 /** Components that publish events: the workflow's order.* (worker), inventory's outcomes and catalog, and a replica's snapshot request. */
-const publishes: Record<BrokerComponent, boolean> = { api: true, worker: true, inventory: true, notifications: false, 'order-outcome': false };
+const publishes: Record<BrokerComponent, boolean> = { api: true, worker: true, inventory: true, notifications: false, 'order-outcome': false, 'order-view': false };
 
 const DEFAULT_EXCHANGE = 'amq.default';
 const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -64,13 +71,15 @@ export function brokerGrants(exchange: string): Record<BrokerRole, BrokerGrant> 
   const componentGrant = (component: BrokerComponent): BrokerGrant => {
     const queue = escape(consumerQueueName(exchange, consumedQueue[component]));
     const retryQueues = `${queue}\\.retry\\.\\d+ms`;
+    const stream = keptStreams[component];
+    const streams = stream === undefined ? [] : [escape(consumerQueueName(exchange, stream))];
     return {
       tags: [],
       permissions: {
-        configure: anyOf([events, unroutable, queue, `${queue}${escape(DEAD_LETTER_SUFFIX)}`, retryQueues]),
-        write: anyOf([...(publishes[component] ? [events] : []), unroutable, queue, escape(DEFAULT_EXCHANGE)]),
+        configure: anyOf([events, unroutable, queue, `${queue}${escape(DEAD_LETTER_SUFFIX)}`, retryQueues, ...streams]),
+        write: anyOf([...(publishes[component] ? [events] : []), unroutable, queue, escape(DEFAULT_EXCHANGE), ...streams]),
         // Declaring a queue with a dead-letter exchange takes read on the queue: the retry queues, whose messages return to `queue`.
-        read: anyOf([events, unroutable, queue, retryQueues]),
+        read: anyOf([events, unroutable, queue, retryQueues, ...streams]),
       },
     };
   };

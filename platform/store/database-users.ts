@@ -12,6 +12,7 @@ export const schemasOf = {
   inventory: ['inventory'],
   notifications: ['notifications'],
   'order-outcome': ['order_outcome'],
+  'order-view': ['order_view'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DatabaseComponent = keyof typeof schemasOf;

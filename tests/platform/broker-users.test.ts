@@ -16,6 +16,9 @@ import { inventoryReactions } from '../../event-handlers/inventory/handlers.js';
 import { notificationsQueueName } from '../../event-handlers/notifications/index.js';
 import { notificationReactions } from '../../event-handlers/notifications/handlers.js';
 import { ORDER_OUTCOME_COMPONENT } from '../../event-handlers/order-outcome/index.js';
+import { orderViewQueueName } from '../../event-handlers/order-view/index.js';
+import { declareHistoryStream, historyStreamName } from '../../event-handlers/order-view/history.js';
+import { viewEventTypes } from '../../event-handlers/order-view/story.js';
 import { deleteTopology } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
@@ -31,6 +34,7 @@ const bindingsOfComponent: Record<BrokerComponent, string[]> = {
   inventory: bindingsOf(inventoryReactions),
   notifications: bindingsOf(notificationReactions),
   'order-outcome': ['inventory.reserved', 'inventory.rejected'],
+  'order-view': [...viewEventTypes],
 };
 
 const connections: ChannelModel[] = [];
@@ -73,7 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(connections.map((connection) => connection.close()));
-  await deleteTopology(infrastructure.amqpUrl, exchange, BROKER_COMPONENTS.map(queueOf), retryDelaysMs);
+  await deleteTopology(infrastructure.amqpUrl, exchange, [...BROKER_COMPONENTS.map(queueOf), historyStreamName(exchange)], retryDelaysMs);
   const management = new URL(infrastructure.amqpManagementUrl);
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
   for (const { username } of Object.values(credentials)) {
@@ -89,6 +93,7 @@ describe('the queue names the permissions are written for', () => {
     expect(queueOf('inventory')).toBe(inventoryQueueName(exchange));
     expect(queueOf('notifications')).toBe(notificationsQueueName(exchange));
     expect(queueOf('order-outcome')).toBe(consumerQueueName(exchange, ORDER_OUTCOME_COMPONENT));
+    expect(queueOf('order-view')).toBe(orderViewQueueName(exchange));
   });
 });
 
@@ -112,7 +117,18 @@ describe('a component user on the real broker', () => {
     await expect(publish(channel, exchange, 'order.confirmed')).resolves.toBeUndefined();
   });
 
-  it.each(['notifications', 'order-outcome'] as const)('%s only consumes: publishing an event is refused', async (component) => {
+  it('order-view declares, binds and replays its history stream, and appends to it through the default exchange', async () => {
+    const channel = await channelAs('order-view');
+    await declareEventsExchange(channel, exchange);
+    await declareHistoryStream(channel, { exchange, bindings: viewEventTypes, retention: { maxAge: '1h', maxBytes: 10_000_000 } });
+    await publish(channel, '', historyStreamName(exchange));
+    await channel.prefetch(10);
+    const { consumerTag } = await channel.consume(historyStreamName(exchange), () => undefined, { arguments: { 'x-stream-offset': 'first' } });
+    await channel.cancel(consumerTag);
+    await expectRefused((await channelAs('notifications')).consume(historyStreamName(exchange), () => undefined, { arguments: { 'x-stream-offset': 'first' } }));
+  });
+
+  it.each(['notifications', 'order-outcome', 'order-view'] as const)('%s only consumes: publishing an event is refused', async (component) => {
     const channel = await channelAs(component);
     // A publish has no reply: the broker closes the channel, which says why, and the pending confirm fails.
     const closed = new Promise<Error>((resolve) => channel.once('error', resolve));

@@ -7,6 +7,7 @@ import { API_SCHEMA } from '../../api/orders/idempotency-store.js';
 import { INVENTORY_SCHEMA, inventoryMigrations } from '../../event-handlers/inventory/store.js';
 import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from '../../event-handlers/notifications/store.js';
 import { ORDER_OUTCOME_SCHEMA } from '../../event-handlers/order-outcome/index.js';
+import { ORDER_VIEW_SCHEMA } from '../../event-handlers/order-view/store.js';
 import { PAYMENTS_SCHEMA } from '../../payment-provider/store.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { applyDatabaseUsers, DATABASE_COMPONENTS, databaseRoleOf, schemasOf, type DatabaseComponent } from '../../platform/store/database-users.js';
@@ -63,6 +64,7 @@ describe('database users', () => {
       inventory: [INVENTORY_SCHEMA],
       notifications: [NOTIFICATIONS_SCHEMA],
       'order-outcome': [ORDER_OUTCOME_SCHEMA],
+      'order-view': [ORDER_VIEW_SCHEMA],
     });
   });
 

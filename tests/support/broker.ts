@@ -31,6 +31,7 @@ export function testConfig(
     INVENTORY_PORT: '0',
     NOTIFICATIONS_PORT: '0',
     ORDER_OUTCOME_PORT: '0',
+    ORDER_VIEW_PORT: '0',
     WORKER_METRICS_PORT: '0',
     // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
     RATE_LIMIT_PER_MINUTE: '1000000',
