@@ -31,6 +31,9 @@ import { createOrdersRouter } from './orders/routes.js';
 import { createOrderGateway, defaultOrderCallTimeouts, type OrderCallTimeouts } from './orders/temporal-gateway.js';
 import { createTimelineReader } from './orders/timeline/gather.js';
 import { createOrderAccess } from './orders/access.js';
+import { createOrderReads } from './orders/order-reads.js';
+import { createOrderViewClient } from './orders/order-view-client.js';
+import type { OrderWrites } from './orders/order-writes.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { httpMetrics } from '../platform/http/metrics-middleware.js';
 import type { PayloadKey } from '../platform/temporal/payload-codec.js';
@@ -62,6 +65,8 @@ export interface ApiDependencies {
     | 'INVENTORY_URL'
     | 'NOTIFICATIONS_URL'
     | 'ORDER_OUTCOME_URL'
+    | 'ORDER_VIEW_URL'
+    | 'ORDER_VIEW_READ_TIMEOUT'
     | 'PUBLIC_URL'
     | 'INVENTORY_TIMEOUT'
     | 'INVENTORY_SLOW_AFTER'
@@ -73,6 +78,8 @@ export interface ApiDependencies {
   /** PAYLOAD_KEYS: they seal payment tokens before they reach Temporal, and back the codec endpoint. */
   payloadKeys: readonly PayloadKey[];
   idempotency: IdempotencyStore;
+  /** The API's own writes to orders (order-writes.ts), in its store: reads show them before the order view has caught up. */
+  orderWrites: OrderWrites;
   /** The api's own catalog replica; product reads never call inventory. */
   catalog: CatalogRouterOptions['catalog'];
   readiness: ReadinessProbe[];
@@ -117,9 +124,17 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use(refuseHostileValues);
 
   const orders = createOrderGateway(deps.temporal, orderTaskQueue(config), limits.orderCalls);
+  const reads = createOrderReads({
+    view: createOrderViewClient({ url: config.ORDER_VIEW_URL, serviceToken: deps.serviceToken, timeoutMs: config.ORDER_VIEW_READ_TIMEOUT, log }),
+    writes: deps.orderWrites,
+    temporal: orders,
+    log,
+  });
   app.use(
     createOrdersRouter({
       orders,
+      reads,
+      writes: deps.orderWrites,
       idempotency: deps.idempotency,
       inventoryTimeoutMs: config.INVENTORY_TIMEOUT,
       inventorySlowAfterMs: config.INVENTORY_SLOW_AFTER,
@@ -142,7 +157,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     }),
   );
   app.use(createCatalogRouter({ catalog: deps.catalog, inventoryUrl: config.INVENTORY_URL, callUpstream }));
-  app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream, readVisibleOrder: createOrderAccess(orders) }));
+  app.use(createNotificationsRouter({ notificationsUrl: config.NOTIFICATIONS_URL, callUpstream, readVisibleOrder: createOrderAccess((orderId) => reads.readOrder(orderId)) }));
   app.use(createHealthRouter(deps.readiness, limits.readinessTimeoutMs, log));
   // Everything under /admin is operators' only, whatever is added there later.
   app.use('/admin', requireRole('admin'));

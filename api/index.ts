@@ -19,6 +19,7 @@ import { apiReadinessProbes } from './http/readiness.js';
 import { API_SCHEMA, apiMigrations, createIdempotencyStore } from './orders/idempotency-store.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { watchOrdersAwaitingInventory } from './orders/order-metrics.js';
+import { createOrderWrites } from './orders/order-writes.js';
 
 export const API_COMPONENT = 'api';
 
@@ -62,6 +63,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       temporal,
       payloadKeys,
       idempotency: createIdempotencyStore(db),
+      orderWrites: createOrderWrites(db, API_SCHEMA),
       catalog: replica.store,
       readiness: apiReadinessProbes({ temporal, broker, db }),
       verifyToken,

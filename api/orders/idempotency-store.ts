@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../platform/store/database.js';
 import type { Migration } from '../../platform/store/migrations.js';
+import { orderWritesMigration } from './order-writes.js';
 
 export const API_SCHEMA = 'api';
 
@@ -19,6 +20,8 @@ export const apiMigrations: Migration[] = [
       );
     `,
   },
+  // The API's own writes (order-writes.ts) live in the same schema: read-your-writes across API instances.
+  orderWritesMigration,
 ];
 
 export interface StoredResponse {

@@ -19,6 +19,8 @@ const notFound = { 404: errorResponse("NOT_FOUND: no such order, or one that is 
 
 const temporalDown = { 503: errorResponse('SERVICE_UNAVAILABLE: Temporal or the order workflow did not answer in time; retry') };
 
+const readersDown = { 503: errorResponse('SERVICE_UNAVAILABLE: neither the order view nor Temporal could answer; retry') };
+
 export function registerOrderPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
@@ -56,7 +58,7 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     path: '/orders',
     ...tokenRoute,
     operationId: 'listOrders',
-    summary: 'List orders (Temporal visibility; eventually consistent), newest first',
+    summary: 'List orders from the order view (eventually consistent; from Temporal visibility while the view is unreachable), newest first',
     request: { query: ListOrdersQuerySchema },
     responses: {
       200: ok("A page of orders; a customer's list holds only their own", OrderListSchema),
@@ -64,7 +66,7 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
       ...unauthenticated,
       ...forbidden('a customer naming another customerId'),
       ...internal,
-      ...temporalDown,
+      ...readersDown,
     },
   });
 
@@ -73,9 +75,9 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     path: '/orders/{orderId}',
     ...tokenRoute,
     operationId: 'getOrder',
-    summary: "The order's current state, read from its workflow",
+    summary: "The order's state from the order view; an order this API just placed or cancelled reads as it left it; from its workflow while the view is unreachable",
     request: { params: OrderIdParamsSchema },
-    responses: { 200: ok('The order', OrderSchema), ...notFound, ...unauthenticated, ...internal, ...temporalDown },
+    responses: { 200: ok('The order', OrderSchema), ...notFound, ...unauthenticated, ...internal, ...readersDown },
   });
 
   registry.registerPath({

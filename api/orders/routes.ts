@@ -1,4 +1,4 @@
-// The order routes: place (idempotent, early return once the cart is verified), read, list and cancel, each one Temporal call.
+// The order routes: place and cancel through Temporal (each recorded as the API's own write), read and list from the order view.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../../platform/http/errors.js';
@@ -21,10 +21,17 @@ import {
   type OrderSummary,
 } from './schemas.js';
 import type { OrderGateway } from './temporal-gateway.js';
+import type { ListSource, OrderReads } from './order-reads.js';
+import type { OrderWrites } from './order-writes.js';
 import { OrderNotFoundError, TimelineUnavailableError, type Timeline } from './timeline/gather.js';
 
 export interface OrdersRouterOptions {
+  /** Places and cancels orders (Temporal). */
   orders: OrderGateway;
+  /** Reads them: the order view, the API's own writes, Temporal when the view is away. */
+  reads: OrderReads;
+  /** The API's own writes, kept so that its reads show them before the view has applied the events. */
+  writes: OrderWrites;
   idempotency: IdempotencyStore;
   /** INVENTORY_TIMEOUT; unset leaves the deadline to the workflow's default. */
   inventoryTimeoutMs?: number;
@@ -60,11 +67,22 @@ function orderIdFrom(req: Request): string {
   return orderId;
 }
 
+/** A list cursor's token names the store its page came from (one byte), then that store's own position. */
+const sourceTags: Record<ListSource, number> = { view: 0x76, temporal: 0x74 };
+const cursorToken = ({ source, token }: { source: ListSource; token: Uint8Array }) => Buffer.concat([Buffer.of(sourceTags[source]), token]);
+function fromCursorToken(bytes: Uint8Array): { source: ListSource; token: Uint8Array } {
+  const source = (Object.keys(sourceTags) as ListSource[]).find((name) => sourceTags[name] === bytes[0]);
+  if (source === undefined || bytes.length < 2) {
+    throw new ValidationFailedError([{ path: 'cursor', message: 'cursor is not valid (pass nextCursor unchanged, with the same customerId and status)' }], 'request query');
+  }
+  return { source, token: bytes.subarray(1) };
+}
+
 const lines = (state: OrderState) => state.lines.map(({ sku, name, quantity, unitPrice, lineTotal }) => ({ sku, name, quantity, unitPrice, lineTotal }));
 
 export function createOrdersRouter(options: OrdersRouterOptions): Router {
   const { orders, idempotency } = options;
-  const readVisibleOrder = createOrderAccess(orders);
+  const readVisibleOrder = createOrderAccess((orderId) => options.reads.readOrder(orderId));
   const publicBase = (options.publicUrl ?? '').replace(/\/$/, '');
   const temporalUiBase = options.temporalUiUrl.replace(/\/$/, '');
 
@@ -128,6 +146,8 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
       inventorySlowAfterMs: options.inventorySlowAfterMs,
     };
     const state = await orders.placeOrder(input);
+    // Before answering: the client's next read, on whichever API instance, shows the order as this answer leaves it.
+    if (state.status !== 'RECEIVED') await options.writes.record(state);
     // The order exists but the client has no answer yet: a retry with the same key must find this same order.
     crashPoint('api:before-answer');
     const response = placedResponse(orderId, state);
@@ -144,33 +164,16 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     }
     const customerId = caller.role === 'customer' ? caller.sub : query.customerId;
     const filter = { customerId, status: query.status };
-    const pageToken = query.cursor === undefined ? undefined : decodeCursor(query.cursor, filter);
-    const page = await orders.listOrders({ ...filter, limit: query.limit, pageToken });
+    const from = query.cursor === undefined ? undefined : fromCursorToken(decodeCursor(query.cursor, filter));
+    const page = await options.reads.listOrders({ ...filter, limit: query.limit }, from);
     const summaries: OrderSummary[] = page.orders.map((order) => ({ ...order, links: links(order.orderId) }));
-    res.json({ orders: summaries, nextCursor: page.nextPageToken ? encodeCursor(page.nextPageToken, filter) : null });
+    res.json({ orders: summaries, nextCursor: page.next ? encodeCursor(cursorToken(page.next), filter) : null });
   });
 
   router.get('/orders/:orderId', requireAuthenticated, async (req, res) => {
     const orderId = orderIdFrom(req);
-    const state = await readVisibleOrder(callerOf(res), orderId);
-    const body: Order = {
-      orderId,
-      status: state.status,
-      ...(state.reason !== undefined ? { reason: state.reason } : {}),
-      customerId: state.customerId,
-      lines: lines(state),
-      total: state.total,
-      currency: state.currency,
-      payment: { status: state.payment.status },
-      inventory: {
-        status: state.inventory.status,
-        ...(state.inventory.awaitingSince !== undefined ? { awaitingSince: state.inventory.awaitingSince } : {}),
-        ...(state.inventory.slow ? { slow: true } : {}),
-      },
-      createdAt: state.createdAt,
-      updatedAt: state.updatedAt,
-      links: links(orderId),
-    };
+    const order = await readVisibleOrder(callerOf(res), orderId);
+    const body: Order = { ...order, links: links(orderId) };
     res.json(body);
   });
 
@@ -194,6 +197,7 @@ export function createOrdersRouter(options: OrdersRouterOptions): Router {
     // The owner never changes, so reading it first leaves no window for another customer's cancel to slip through.
     if (caller.role !== 'admin') await readVisibleOrder(caller, orderId);
     const state = await orders.cancelOrder(orderId);
+    await options.writes.record(state);
     res.json({ orderId, status: state.status });
   });
 

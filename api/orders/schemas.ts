@@ -109,6 +109,19 @@ export const CreatedOrderSchema = z
   .meta({ id: 'CreatedOrder', description: 'The order once its cart is verified (early return; payment follows)' });
 export type CreatedOrder = z.infer<typeof CreatedOrderSchema>;
 
+export const ShipmentStatuses = ['NONE', 'PENDING', 'DISPATCHED', 'DELIVERED', 'FAILED', 'UNKNOWN'] as const;
+
+export const ShipmentSchema = z
+  .strictObject({
+    status: z.enum(ShipmentStatuses).meta({
+      description: 'NONE (the order does not ship), PENDING (confirmed, not dispatched yet), DISPATCHED, DELIVERED, FAILED (the carrier refused it), UNKNOWN (read from the workflow, which does not follow shipping)',
+    }),
+    carrier: z.string().nullable(),
+    trackingNumber: z.string().nullable(),
+  })
+  .meta({ id: 'Shipment' });
+export type Shipment = z.infer<typeof ShipmentSchema>;
+
 export const OrderSchema = z
   .strictObject({
     orderId: z.string(),
@@ -124,11 +137,15 @@ export const OrderSchema = z
       awaitingSince: z.iso.datetime().optional().meta({ description: "When the order started waiting on inventory's outcome" }),
       slow: z.literal(true).optional().meta({ description: 'The watchdog: the order waited on inventory longer than INVENTORY_SLOW_AFTER' }),
     }),
+    shipment: ShipmentSchema,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
+    asOf: z.iso.datetime().meta({
+      description: 'How fresh this answer is: when the latest event the order view applied happened (or the API\'s own write, or the workflow\'s last change, when the answer came from there)',
+    }),
     links: OrderLinksSchema,
   })
-  .meta({ id: 'Order' });
+  .meta({ id: 'Order', description: 'Read from the order view (eventually consistent); an order this API just placed or cancelled reads at once as it left it; from the workflow while the view is unreachable' });
 export type Order = z.infer<typeof OrderSchema>;
 
 export const OrderSummarySchema = z
@@ -138,6 +155,12 @@ export const OrderSummarySchema = z
     customerId: z.string(),
     total: z.number().int(),
     createdAt: z.iso.datetime(),
+    reason: z.string().optional().meta({ description: 'As on the order; absent while the list is read from Temporal (the order view unreachable)' }),
+    currency: z.string().optional().meta({ description: 'Absent while the list is read from Temporal' }),
+    inventory: z
+      .strictObject({ status: z.string(), slow: z.literal(true).optional() })
+      .optional()
+      .meta({ description: "The order's inventory status and the watchdog's flag; absent while the list is read from Temporal" }),
     links: OrderLinksSchema,
   })
   .meta({ id: 'OrderSummary' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type ApiDependencies } from '../../api/app.js';
 import { apiReadinessProbes } from '../../api/http/readiness.js';
 import { API_SCHEMA, apiMigrations, createIdempotencyStore } from '../../api/orders/idempotency-store.js';
+import { createOrderWrites } from '../../api/orders/order-writes.js';
 import { createCatalogReplicaStore } from '../../catalog-replica/index.js';
 import { catalogReplicaMigrations } from '../../catalog-replica/store.js';
 import { createLogger } from '../../platform/logger.js';
@@ -38,6 +39,7 @@ async function serveApi(options: { amqpUrl: string; temporal: Client }): Promise
     temporal: options.temporal,
     payloadKeys: TEST_PAYLOAD_KEYS,
     idempotency: createIdempotencyStore(db),
+    orderWrites: createOrderWrites(db, API_SCHEMA),
     catalog,
     readiness: apiReadinessProbes({ temporal: options.temporal, broker, db }),
     deadLetters: createDeadLetters({ amqpUrl: config.AMQP_URL, managementUrl: config.RABBITMQ_MANAGEMENT_URL, exchange: config.EVENTS_EXCHANGE, log }),

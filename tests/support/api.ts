@@ -28,6 +28,8 @@ export function testConfig(infrastructure: Infrastructure, overrides: Record<str
     EVENTS_EXCHANGE: `api-test-${suffix}.events`,
     INVENTORY_URL: NOWHERE,
     NOTIFICATIONS_URL: NOWHERE,
+    // No order view here: order reads fall back to Temporal, as they do whenever the view cannot be reached.
+    ORDER_VIEW_URL: NOWHERE,
     // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...overrides,
