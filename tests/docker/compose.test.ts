@@ -52,6 +52,7 @@ const componentNeeds: Record<string, string[]> = {
   inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
+  'order-view': ['HOST', 'ORDER_VIEW_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
   api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
 };
@@ -215,6 +216,7 @@ describe('docker-compose.yml', () => {
       inventory: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       notifications: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       'order-outcome': { rabbitmq: 'service_healthy', 'temporal-setup': 'service_completed_successfully' },
+      'order-view': { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       worker: {
         postgresql: 'service_healthy',
         rabbitmq: 'service_healthy',
@@ -268,6 +270,7 @@ describe('docker-compose.yml', () => {
         ['PAYMENT_PROVIDER_URL', 'payment-provider', 'PAYMENT_PROVIDER_PORT'],
         ['INVENTORY_URL', 'inventory', 'INVENTORY_PORT'],
         ['NOTIFICATIONS_URL', 'notifications', 'NOTIFICATIONS_PORT'],
+        ['ORDER_VIEW_URL', 'order-view', 'ORDER_VIEW_PORT'],
       ];
       for (const [urlVariable, target, portVariable] of services) {
         if (!environment[urlVariable]) continue;
@@ -341,6 +344,7 @@ describe('docker-compose.yml', () => {
       'payment-provider': environmentOf('payment-provider').PAYMENT_PROVIDER_PORT!,
       inventory: environmentOf('inventory').INVENTORY_PORT!,
       notifications: environmentOf('notifications').NOTIFICATIONS_PORT!,
+      'order-view': environmentOf('order-view').ORDER_VIEW_PORT!,
       api: environmentOf('api').PORT!,
     };
     for (const [name, port] of Object.entries(ports)) {
@@ -449,7 +453,7 @@ describe('monitoring in docker-compose.yml', () => {
   const listenPort = (name: string): number => {
     const config = loadConfig(resolvedEnvironmentOf(name));
     return { api: config.PORT, 'payment-provider': config.PAYMENT_PROVIDER_PORT, inventory: config.INVENTORY_PORT, notifications: config.NOTIFICATIONS_PORT,
-      'order-outcome': config.ORDER_OUTCOME_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
+      'order-outcome': config.ORDER_OUTCOME_PORT, 'order-view': config.ORDER_VIEW_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
   };
 
   it('has Prometheus scrape every component at the port it listens on (the worker through DNS, so every replica is found)', () => {

@@ -6,13 +6,14 @@ import { startPaymentProvider } from '../../payment-provider/server.js';
 import { startInventory } from '../../event-handlers/inventory/index.js';
 import { startNotifications } from '../../event-handlers/notifications/index.js';
 import { startOrderOutcome } from '../../event-handlers/order-outcome/index.js';
+import { startOrderView } from '../../event-handlers/order-view/index.js';
 import { startWorker } from '../../worker/index.js';
 import { startApi } from '../../api/index.js';
 import { createTestDatabase } from './databases.js';
 import { eventually, testConfig, testLog } from './broker.js';
 import { workflowBundle } from './workflow-harness.js';
 
-export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'worker' | 'api';
+export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'worker' | 'api';
 
 export interface Stack {
   config: Config;
@@ -21,6 +22,8 @@ export interface Stack {
   inventory: string;
   notifications: string;
   orderOutcome: string;
+  /** The order view's surface (service token). */
+  orderView: string;
   /** The worker's /health and /metrics. */
   worker: string;
   /** Stops one component (to simulate it being down); `start` brings it back with the same configuration. */
@@ -56,6 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inventory: () => startInventory(config, testLog.child({ component: 'inventory' })),
     notifications: () => startNotifications(config, testLog.child({ component: 'notifications' })),
     'order-outcome': () => startOrderOutcome(config, testLog.child({ component: 'order-outcome' })),
+    'order-view': () => startOrderView(config, testLog.child({ component: 'order-view' })),
     worker: () => startWorker(config, testLog.child({ component: 'worker' }), { workflowBundle: bundle }),
     api: () => startApi(config, testLog.child({ component: 'api' })),
   };
@@ -71,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   };
 
-  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'] as const) {
+  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'] as const) {
     await start(component);
   }
   const stack: Stack = {
@@ -83,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inventory: urls.inventory!,
     notifications: urls.notifications!,
     orderOutcome: urls['order-outcome']!,
+    orderView: urls['order-view']!,
     worker: urls.worker!,
     async stop(component) {
       await running.get(component)?.stop();
@@ -119,13 +124,15 @@ function urlSetting(component: ComponentName, url: string): Partial<Config> {
       return { NOTIFICATIONS_URL: url };
     case 'order-outcome':
       return { ORDER_OUTCOME_URL: url };
+    case 'order-view':
+      return { ORDER_VIEW_URL: url };
     default:
       return {};
   }
 }
 
 function portSetting(component: ComponentName): keyof Config | undefined {
-  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', api: 'PORT' } as const)[
+  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', 'order-view': 'ORDER_VIEW_PORT', api: 'PORT' } as const)[
     component as 'api'
   ];
 }
