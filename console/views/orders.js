@@ -8,12 +8,15 @@ const PAGE_SIZE = 20;
 
 export class Orders extends Component {
   state = { status: '', customerId: '', cursors: [undefined], orders: [], nextCursor: null, details: {}, error: undefined, loadedAt: undefined };
-  /** The list carries no reason nor watchdog flag: they come from each order's own read, kept for good once the order has ended. */
+  /**
+   * The list from the order view carries reason, currency and the watchdog's flag. Read from Temporal (the view away) it
+   * carries none: then they come from each order's own read, kept for good once the order has ended.
+   */
   endedDetails = new Map();
   signature = '';
 
   componentDidMount() {
-    // At most 21 calls a poll (the page and each running order), so 2 s at the quickest keeps well inside 1200/min.
+    // One call a poll (at most 21 while the list comes from Temporal), so 2 s at the quickest keeps well inside 1200/min.
     this.stopPolling = startPolling(() => this.load(), { minMs: 2_000, maxMs: 10_000 });
     void this.load();
   }
@@ -44,7 +47,8 @@ export class Orders extends Component {
   async detailsOf(orders) {
     const { session } = this.props;
     const entries = await Promise.all(
-      orders.map(async ({ orderId, status }) => {
+      orders.map(async ({ orderId, status, reason, currency, inventory }) => {
+        if (currency !== undefined) return [orderId, { status, reason, slow: inventory?.slow === true, currency }];
         const kept = this.endedDetails.get(orderId);
         if (kept && kept.status === status) return [orderId, kept];
         const order = await apiCall(session, `/orders/${encodeURIComponent(orderId)}`).catch(() => undefined);
