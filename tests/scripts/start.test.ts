@@ -14,7 +14,7 @@ import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
 /** The order the supervisor starts its components in; they must stop in the reverse. */
-const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];
+const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'];
 
 type Supervisor = Supervised;
 
@@ -38,6 +38,7 @@ describe('npm start, against the test servers', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
     const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+    const orderViewPort = await findFreePort();
     api = `http://127.0.0.1:${port}`;
     inventory = `http://127.0.0.1:${inventoryPort}`;
     const suffix = randomUUID().slice(0, 8);
@@ -56,6 +57,8 @@ describe('npm start, against the test servers', () => {
       INVENTORY_URL: inventory,
       NOTIFICATIONS_PORT: String(notificationsPort),
       NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
+      ORDER_VIEW_PORT: String(orderViewPort),
+      ORDER_VIEW_URL: `http://127.0.0.1:${orderViewPort}`,
       // Queues and the task queue of their own, so no other test's consumers or workers take this run's work.
       EVENTS_EXCHANGE: `test.start.${suffix}`,
       TEMPORAL_TASK_QUEUE: `orders-start-${suffix}`,
