@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/broker.js';
 import { call, createProduct, orderRequest, placeOrder, waitForStatus } from '../support/http.js';
+import { orderViewQueueName } from '../../event-handlers/order-view/index.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -57,7 +58,7 @@ describe('metrics', () => {
 
     // Components share this test's process (and its registry), so each surface shows the same counters: the
     // assertions look at the labels each component sets, through the surface an operator would scrape for it.
-    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.worker]) await scrape(url);
+    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.orderView, stack.worker]) await scrape(url);
 
     const delta = (samples: Sample[], name: string, labels: Record<string, string> = {}) => total(samples, name, labels) - total(before, name, labels);
     await eventually(async () => {
@@ -74,13 +75,16 @@ describe('metrics', () => {
       expect(delta(samples, 'ensemble_events_published_total', { component: 'worker', type: 'order.payment-declined' })).toBe(1);
       expect(delta(samples, 'ensemble_events_published_total', { component: 'inventory', type: 'inventory.reserved' })).toBe(1);
 
-      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, notifications three.
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.paid' })).toBe(1);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'inventory.reserved' })).toBe(1);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(2);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.placed' })).toBe(2);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.payment-declined' })).toBe(1);
-      expect(delta(samples, 'ensemble_event_handling_duration_seconds_count', { type: 'order.paid', outcome: 'handled' })).toBe(1);
+      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, notifications
+      // three; the order view took every one of them as well.
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.paid' })).toBe(2);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'inventory.reserved' })).toBe(2);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(3);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.placed' })).toBe(4);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.payment-declined' })).toBe(2);
+      const viewQueue = orderViewQueueName(stack.config.EVENTS_EXCHANGE);
+      expect(delta(samples, 'ensemble_events_consumed_total', { queue: viewQueue })).toBe(6);
+      expect(delta(samples, 'ensemble_event_handling_duration_seconds_count', { type: 'order.paid', outcome: 'handled' })).toBe(2);
       expect(delta(samples, 'ensemble_events_dead_lettered_total')).toBe(0);
 
       // Each terminal order counted once, with its status and reason, and its end-to-end time observed.
