@@ -1,9 +1,8 @@
 // The order view's reactions: every event it consumes is kept as the order's facts, and the order's row folded again.
-import type { Reactions } from '../../platform/messaging/event-handler.js';
-import { PoisonMessageError } from '../../platform/messaging/errors.js';
-import type { Queryable } from '../../platform/store/database.js';
-import type { HandlerContext } from '../../platform/messaging/event-handler.js';
 import type { IntegrationEvent } from '../../platform/events/catalog.js';
+import { PoisonMessageError } from '../../platform/messaging/errors.js';
+import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
+import type { Queryable } from '../../platform/store/database.js';
 import { createOrderViewStore } from './store.js';
 import { factOf, viewEventTypes } from './story.js';
 
