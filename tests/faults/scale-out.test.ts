@@ -18,6 +18,8 @@ beforeAll(async () => {
       'notifications#2',
       'order-outcome',
       'order-outcome#2',
+      'order-view',
+      'order-view#2',
       'worker',
       'worker#2',
       'api',
@@ -56,7 +58,7 @@ describe('scale-out', () => {
   it('two of every handler and two workers, ~200 orders with last-unit races, one instance of each killed mid-run: every promise holds', async () => {
     // Competing consumers, really: each handler queue has two consumers and the task queue two workers.
     await eventually(async () => {
-      expect(await consumersByQueue()).toMatchObject({ inventory: 2, notifications: 2, 'order-outcome': 2, 'catalog-replica.worker': 2 });
+      expect(await consumersByQueue()).toMatchObject({ inventory: 2, notifications: 2, 'order-outcome': 2, 'order-view': 2, 'catalog-replica.worker': 2 });
       expect((await workflowPollers()).length).toBeGreaterThanOrEqual(2);
     }, { timeoutMs: 60_000, intervalMs: 500 });
 

@@ -15,13 +15,14 @@ import { createTestDatabase } from '../databases.js';
 import { eventually } from '../broker.js';
 import { TEST_SECRETS } from '../secrets.js';
 
-export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'worker' | 'api';
+export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'worker' | 'api';
 
 const entries: Record<Component, string> = {
   'payment-provider': 'payment-provider/main.ts',
   inventory: 'event-handlers/inventory/main.ts',
   notifications: 'event-handlers/notifications/main.ts',
   'order-outcome': 'event-handlers/order-outcome/main.ts',
+  'order-view': 'event-handlers/order-view/main.ts',
   worker: 'worker/main.ts',
   api: 'api/main.ts',
 };
@@ -65,7 +66,7 @@ export interface FaultCluster {
   teardown(): Promise<void>;
 }
 
-const defaultInstances: InstanceName[] = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];
+const defaultInstances: InstanceName[] = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'];
 
 export async function startFaultCluster(options: FaultClusterOptions = {}): Promise<FaultCluster> {
   const infrastructure = inject('infrastructure');
@@ -87,6 +88,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     inventory: await findFreePort(),
     notifications: await findFreePort(),
     orderOutcome: await findFreePort(),
+    orderView: await findFreePort(),
   };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -109,6 +111,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     NOTIFICATIONS_URL: `http://127.0.0.1:${ports.notifications}`,
     ORDER_OUTCOME_PORT: String(ports.orderOutcome),
     ORDER_OUTCOME_URL: `http://127.0.0.1:${ports.orderOutcome}`,
+    ORDER_VIEW_PORT: String(ports.orderView),
+    ORDER_VIEW_URL: `http://127.0.0.1:${ports.orderView}`,
     // Nobody calls the worker's metrics server here; each worker takes a free port.
     WORKER_METRICS_PORT: '0',
     INVENTORY_TIMEOUT: '2m',
@@ -131,7 +135,7 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     const second = name.includes('#');
     const instanceEnv = { ...env, ...extraEnv };
     // A second instance of an HTTP component takes its own port; only the first is what the others call.
-    if (second) Object.assign(instanceEnv, { PORT: '0', PAYMENT_PROVIDER_PORT: '0', INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0', ORDER_OUTCOME_PORT: '0' });
+    if (second) Object.assign(instanceEnv, { PORT: '0', PAYMENT_PROVIDER_PORT: '0', INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0', ORDER_OUTCOME_PORT: '0', ORDER_VIEW_PORT: '0' });
     const child = spawn(process.execPath, ['--import', 'tsx', entries[componentOf(name)]], {
       cwd: repositoryRoot,
       env: instanceEnv,
