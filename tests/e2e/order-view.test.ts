@@ -1,5 +1,7 @@
 // The order view end to end: every end an order comes to as the view shows it, read-your-writes across API instances, and a rebuild equal to the live view.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApi, type RunningApi } from '../../api/index.js';
 import { startOrderView, type RunningOrderView } from '../../event-handlers/order-view/index.js';
@@ -10,6 +12,8 @@ import { deleteTopology, eventually, testLog } from '../support/broker.js';
 import { call, createProduct, getOrder, orderRequest, ownerCall, placeOrder, waitForStatus, waitForTerminal } from '../support/http.js';
 import { orderStory } from '../support/order-stories.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { TEST_SECRETS } from '../support/secrets.js';
+import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 
 let stack: Stack;
 
@@ -102,6 +106,14 @@ describe('every end an order comes to, as the order view shows it', () => {
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.orders).toBe(live.orders.length);
     expect((await ownerCall(`${stack.orderView}/orders?limit=100`)).body).toEqual(live);
+  });
+
+  it('is rebuilt by npm run view:rebuild, which says what it replayed', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/view-rebuild.ts'], {
+      cwd: repositoryRoot,
+      env: { PATH: process.env.PATH ?? '', ORDER_VIEW_URL: stack.orderView, SERVICE_TOKEN: TEST_SECRETS.SERVICE_TOKEN, LOG_LEVEL: 'silent' },
+    });
+    expect(stdout).toMatch(/^rebuilt: \d+ events replayed, \d+ orders in the view$/m);
   });
 });
 
