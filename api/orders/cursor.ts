@@ -1,9 +1,9 @@
-// The opaque `cursor` of GET /orders: Temporal's page token, bound to the filter it was issued for.
+// The opaque `cursor` of GET /orders: the page position of the store that answered (order view or Temporal), bound to the filter it was issued for.
 import { createHash } from 'node:crypto';
 import { ValidationFailedError } from '../../platform/http/errors.js';
 
 /**
- * Cursors carry Temporal's page token plus a checksum over it and the filter: a damaged cursor, or one from another
+ * Cursors carry the store's page token plus a checksum over it and the filter: a damaged cursor, or one from another
  * filter, is a clear 400 here instead of a token the server retries on until the deadline.
  */
 function cursorChecksum(token: Uint8Array, filter: object): string {

@@ -23,9 +23,25 @@ export interface OrderReads {
   listOrders(filter: { customerId?: string; status?: OrderStatus; limit: number }, from?: { source: ListSource; token: Uint8Array }): Promise<ListPage>;
 }
 
-const viewedAnswer = ({ inventory, ...order }: ViewedOrder): OrderAnswer => ({
-  ...order,
-  inventory: { status: inventory.status, ...(inventory.awaitingSince === undefined ? {} : { awaitingSince: inventory.awaitingSince }), ...(inventory.slow ? { slow: true } : {}) },
+/** Field by field, so that whatever else the view's answer may carry one day never reaches the API's documented shape. */
+const viewedAnswer = (order: ViewedOrder): OrderAnswer => ({
+  orderId: order.orderId,
+  status: order.status,
+  ...(order.reason === undefined ? {} : { reason: order.reason }),
+  customerId: order.customerId,
+  lines: order.lines.map(({ sku, name, quantity, unitPrice, lineTotal }) => ({ sku, name, quantity, unitPrice, lineTotal })),
+  total: order.total,
+  currency: order.currency,
+  payment: { status: order.payment.status },
+  inventory: {
+    status: order.inventory.status,
+    ...(order.inventory.awaitingSince === undefined ? {} : { awaitingSince: order.inventory.awaitingSince }),
+    ...(order.inventory.slow ? { slow: true } : {}),
+  },
+  shipment: { status: order.shipment.status, carrier: order.shipment.carrier, trackingNumber: order.shipment.trackingNumber },
+  createdAt: order.createdAt,
+  updatedAt: order.updatedAt,
+  asOf: order.asOf,
 });
 
 /** The workflow's state as an answer. It does not follow shipping: a confirmed order's shipment is unknown to it. */
