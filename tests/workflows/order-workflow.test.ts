@@ -63,7 +63,8 @@ describe('orderWorkflow', () => {
       return state;
     });
     expect(state).toMatchObject({ status: 'REJECTED', reason: 'CART_INVALID', cartIssues: [{ sku: 'NOPE', reason: 'UNKNOWN_SKU' }] });
-    expect(activities.calls).toEqual(['verifyCart']);
+    // No payment step: only the cart check, then the rejection published for readers (the order view).
+    expect(activities.calls).toEqual(['verifyCart', 'publish:order.rejected']);
   });
 
   it('ends PAYMENT_DECLINED without retrying a decline, and tells the customer', async () => {
