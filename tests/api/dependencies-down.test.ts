@@ -135,4 +135,29 @@ describe('order routes while Temporal is unreachable', () => {
     expect(read.body.error.code).toBe('SERVICE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(6_000);
   });
+
+  it('still read an order this API wrote, from its own record, when neither the order view nor Temporal answers', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    opened.push(connection);
+    const url = await serveApi({ amqpUrl: infrastructure.amqpUrl, temporal: new Client({ connection, namespace: 'default' }) });
+    const orderId = randomUUID();
+    const at = new Date().toISOString();
+    await createOrderWrites(db, API_SCHEMA).record({
+      orderId,
+      status: 'CANCELLED',
+      reason: 'CUSTOMER_REQUEST',
+      customerId: 'cust-own-write',
+      lines: [{ sku: 'MUG-001', name: 'Mug', quantity: 1, unitPrice: 500, lineTotal: 500 }],
+      total: 500,
+      currency: 'EUR',
+      payment: { status: 'VOIDED' },
+      inventory: { status: 'RELEASED' },
+      createdAt: at,
+      updatedAt: at,
+    });
+
+    const read = await request(url, 'GET', `/orders/${orderId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ orderId, status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', shipment: { status: 'NONE' }, asOf: at });
+  });
 });
