@@ -28,12 +28,23 @@ export class RebuildInProgressError extends Error {
  * replaced by the replayed ones, and every order's row is folded again from what results.
  */
 export function createViewRebuilder(options: { db: Database; amqpUrl: string; exchange: string; prefetch: number; timeoutMs: number; log: Logger }) {
-  let running = false;
+  const { db } = options;
+  /**
+   * Claims the one rebuild slot in the store, shared by every instance. A claim older than the rebuild's own time limit
+   * belongs to a rebuild that died (its process was killed) and is taken over.
+   */
+  const claim = async () => {
+    const { rowCount } = await db.query(
+      `INSERT INTO ${schema}.rebuild_claim (id, claimed_at) VALUES (1, now())
+       ON CONFLICT (id) DO UPDATE SET claimed_at = now() WHERE ${schema}.rebuild_claim.claimed_at < now() - make_interval(secs => $1)`,
+      [options.timeoutMs / 1000],
+    );
+    if (rowCount !== 1) throw new RebuildInProgressError('a rebuild of the order view is already running');
+  };
   return async function rebuildView(): Promise<RebuildResult> {
-    if (running) throw new RebuildInProgressError('a rebuild of the order view is already running');
-    running = true;
+    await claim();
     try {
-      const { db, log } = options;
+      const { log } = options;
       const startedAt = (await db.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
       await db.query(`TRUNCATE ${schema}.facts_rebuild`);
       const { read } = await replayHistory({
@@ -75,7 +86,7 @@ export function createViewRebuilder(options: { db: Database; amqpUrl: string; ex
       log.info({ replayed: read, orders }, 'order view rebuilt from its history stream');
       return { replayed: read, orders };
     } finally {
-      running = false;
+      await db.query(`DELETE FROM ${schema}.rebuild_claim`).catch((error: unknown) => options.log.warn({ err: error }, 'could not release the rebuild claim; it lapses on its own'));
     }
   };
 }

@@ -41,6 +41,16 @@ export const orderViewMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // One rebuild at a time across every instance sharing the store: they share the staging table.
+    id: '002_rebuild_claim',
+    sql: `
+      CREATE TABLE IF NOT EXISTS {schema}.rebuild_claim (
+        id integer PRIMARY KEY CHECK (id = 1),
+        claimed_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 interface FactRecord {

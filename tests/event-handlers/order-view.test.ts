@@ -140,4 +140,16 @@ describe.each(storeBackends())('the order view on $name', (backend) => {
     expect(result.replayed).toBeGreaterThanOrEqual(live.length);
     expect(await createOrderViewStore(view.db).allOrders()).toEqual(live);
   });
+
+  it('runs one rebuild at a time across the instances sharing its store, and takes over a claim left by a dead one', async () => {
+    // Another instance's rebuild in progress: refused with 409.
+    await view.db.query(`INSERT INTO ${ORDER_VIEW_SCHEMA}.rebuild_claim (id, claimed_at) VALUES (1, now())`);
+    const refused = await fetch(`${view.url}/rebuild`, { method: 'POST', headers: serviceAuth });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('REBUILD_IN_PROGRESS');
+    // A claim older than a rebuild may take: its rebuild died, and this one goes ahead.
+    await view.db.query(`UPDATE ${ORDER_VIEW_SCHEMA}.rebuild_claim SET claimed_at = now() - interval '1 day'`);
+    expect((await fetch(`${view.url}/rebuild`, { method: 'POST', headers: serviceAuth })).status).toBe(200);
+    expect((await view.db.query(`SELECT 1 FROM ${ORDER_VIEW_SCHEMA}.rebuild_claim`)).rowCount).toBe(0);
+  });
 });
