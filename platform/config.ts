@@ -90,8 +90,8 @@ const environment = z.object({
   /** The worker's /health and /metrics (it serves nothing else over HTTP). */
   WORKER_METRICS_PORT: port.default(3500),
   /** The order view (the order read model the API answers order reads from). */
-  ORDER_VIEW_PORT: port.default(3800),
-  ORDER_VIEW_URL: url.default('http://127.0.0.1:3800'),
+  ORDER_VIEW_PORT: port.default(3600),
+  ORDER_VIEW_URL: url.default('http://127.0.0.1:3600'),
   /** How long the API waits for the order view before answering from Temporal instead. */
   ORDER_VIEW_READ_TIMEOUT: duration.prefault('2s'),
   /** Retention of the order view's history stream (x-max-age; RabbitMQ's units Y, M, D, h, m, s): a rebuild replays what is kept. */
