@@ -62,6 +62,7 @@ export interface ApiDependencies {
     | 'INVENTORY_URL'
     | 'NOTIFICATIONS_URL'
     | 'ORDER_OUTCOME_URL'
+    | 'SHIPPING_URL'
     | 'PUBLIC_URL'
     | 'INVENTORY_TIMEOUT'
     | 'INVENTORY_SLOW_AFTER'
@@ -134,6 +135,7 @@ export function createApp(deps: ApiDependencies): express.Express {
           { source: 'inventory', url: config.INVENTORY_URL },
           { source: 'notifications', url: config.NOTIFICATIONS_URL },
           { source: 'order-outcome', url: config.ORDER_OUTCOME_URL },
+          { source: 'shipping', url: config.SHIPPING_URL },
         ],
         log,
         serviceToken: deps.serviceToken,

@@ -25,6 +25,8 @@ const COMPONENTS = [
   { name: 'inventory', entry: 'event-handlers/inventory/main.ts' },
   { name: 'notifications', entry: 'event-handlers/notifications/main.ts' },
   { name: 'order-outcome', entry: 'event-handlers/order-outcome/main.ts' },
+  { name: 'carrier', entry: 'carrier/main.ts' },
+  { name: 'shipping', entry: 'event-handlers/shipping/main.ts' },
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ] as const;
@@ -219,6 +221,8 @@ async function main(): Promise<void> {
     { port: config.INVENTORY_PORT, what: 'inventory', variable: 'INVENTORY_PORT' },
     { port: config.NOTIFICATIONS_PORT, what: 'notifications', variable: 'NOTIFICATIONS_PORT' },
     { port: config.ORDER_OUTCOME_PORT, what: 'order-outcome', variable: 'ORDER_OUTCOME_PORT' },
+    { port: config.CARRIER_PORT, what: 'carrier', variable: 'CARRIER_PORT' },
+    { port: config.SHIPPING_PORT, what: 'shipping', variable: 'SHIPPING_PORT' },
     { port: config.WORKER_METRICS_PORT, what: 'worker metrics', variable: 'WORKER_METRICS_PORT' },
   ];
   if (runTemporal) {
@@ -360,6 +364,8 @@ async function main(): Promise<void> {
     INVENTORY_URL: process.env.INVENTORY_URL || `http://127.0.0.1:${config.INVENTORY_PORT}`,
     NOTIFICATIONS_URL: process.env.NOTIFICATIONS_URL || `http://127.0.0.1:${config.NOTIFICATIONS_PORT}`,
     ORDER_OUTCOME_URL: process.env.ORDER_OUTCOME_URL || `http://127.0.0.1:${config.ORDER_OUTCOME_PORT}`,
+    CARRIER_URL: process.env.CARRIER_URL || `http://127.0.0.1:${config.CARRIER_PORT}`,
+    SHIPPING_URL: process.env.SHIPPING_URL || `http://127.0.0.1:${config.SHIPPING_PORT}`,
     ...localSecrets,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {

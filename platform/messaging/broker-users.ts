@@ -12,8 +12,8 @@ export interface BrokerPermissions {
   read: string;
 }
 
-/** The components that talk to the broker (the payment provider does not). */
-export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome'] as const;
+/** The components that talk to the broker (the payment provider and the carrier stand-ins do not). */
+export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome', 'shipping'] as const;
 export type BrokerComponent = (typeof BROKER_COMPONENTS)[number];
 
 /**
@@ -40,10 +40,11 @@ export const consumedQueue: Record<BrokerComponent, string> = {
   inventory: 'inventory',
   notifications: 'notifications',
   'order-outcome': 'order-outcome',
+  shipping: 'shipping',
 };
 
-/** Components that publish events: the workflow's order.* (worker), inventory's outcomes and catalog, and a replica's snapshot request. */
-const publishes: Record<BrokerComponent, boolean> = { api: true, worker: true, inventory: true, notifications: false, 'order-outcome': false };
+/** Components that publish events: the workflow's order.* (worker), inventory's outcomes and catalog, a replica's snapshot request, shipping's shipment.*. */
+const publishes: Record<BrokerComponent, boolean> = { api: true, worker: true, inventory: true, notifications: false, 'order-outcome': false, shipping: true };
 
 const DEFAULT_EXCHANGE = 'amq.default';
 const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

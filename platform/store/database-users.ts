@@ -12,6 +12,8 @@ export const schemasOf = {
   inventory: ['inventory'],
   notifications: ['notifications'],
   'order-outcome': ['order_outcome'],
+  carrier: ['carrier'],
+  shipping: ['shipping'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DatabaseComponent = keyof typeof schemasOf;

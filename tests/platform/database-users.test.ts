@@ -8,6 +8,8 @@ import { INVENTORY_SCHEMA, inventoryMigrations } from '../../event-handlers/inve
 import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from '../../event-handlers/notifications/store.js';
 import { ORDER_OUTCOME_SCHEMA } from '../../event-handlers/order-outcome/index.js';
 import { PAYMENTS_SCHEMA } from '../../payment-provider/store.js';
+import { CARRIER_SCHEMA } from '../../carrier/store.js';
+import { SHIPPING_SCHEMA } from '../../event-handlers/shipping/store.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { applyDatabaseUsers, DATABASE_COMPONENTS, databaseRoleOf, schemasOf, type DatabaseComponent } from '../../platform/store/database-users.js';
 import { migrate } from '../../platform/store/migrations.js';
@@ -63,6 +65,8 @@ describe('database users', () => {
       inventory: [INVENTORY_SCHEMA],
       notifications: [NOTIFICATIONS_SCHEMA],
       'order-outcome': [ORDER_OUTCOME_SCHEMA],
+      carrier: [CARRIER_SCHEMA],
+      shipping: [SHIPPING_SCHEMA],
     });
   });
 

@@ -14,7 +14,7 @@ import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
 /** The order the supervisor starts its components in; they must stop in the reverse. */
-const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'];
+const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'carrier', 'shipping', 'worker', 'api'];
 
 type Supervisor = Supervised;
 

@@ -6,13 +6,15 @@ import { startPaymentProvider } from '../../payment-provider/server.js';
 import { startInventory } from '../../event-handlers/inventory/index.js';
 import { startNotifications } from '../../event-handlers/notifications/index.js';
 import { startOrderOutcome } from '../../event-handlers/order-outcome/index.js';
+import { startCarrier } from '../../carrier/server.js';
+import { startShipping } from '../../event-handlers/shipping/index.js';
 import { startWorker } from '../../worker/index.js';
 import { startApi } from '../../api/index.js';
 import { createTestDatabase } from './databases.js';
 import { eventually, testConfig, testLog } from './broker.js';
 import { workflowBundle } from './workflow-harness.js';
 
-export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'worker' | 'api';
+export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'carrier' | 'shipping' | 'worker' | 'api';
 
 export interface Stack {
   config: Config;
@@ -21,6 +23,9 @@ export interface Stack {
   inventory: string;
   notifications: string;
   orderOutcome: string;
+  /** The carrier stand-in's API (its store counts the bookings per order). */
+  carrier: string;
+  shipping: string;
   /** The worker's /health and /metrics. */
   worker: string;
   /** Stops one component (to simulate it being down); `start` brings it back with the same configuration. */
@@ -56,6 +61,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inventory: () => startInventory(config, testLog.child({ component: 'inventory' })),
     notifications: () => startNotifications(config, testLog.child({ component: 'notifications' })),
     'order-outcome': () => startOrderOutcome(config, testLog.child({ component: 'order-outcome' })),
+    carrier: () => startCarrier(config, testLog.child({ component: 'carrier' })),
+    shipping: () => startShipping(config, testLog.child({ component: 'shipping' })),
     worker: () => startWorker(config, testLog.child({ component: 'worker' }), { workflowBundle: bundle }),
     api: () => startApi(config, testLog.child({ component: 'api' })),
   };
@@ -71,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   };
 
-  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'worker', 'api'] as const) {
+  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'carrier', 'shipping', 'worker', 'api'] as const) {
     await start(component);
   }
   const stack: Stack = {
@@ -83,6 +90,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inventory: urls.inventory!,
     notifications: urls.notifications!,
     orderOutcome: urls['order-outcome']!,
+    carrier: urls.carrier!,
+    shipping: urls.shipping!,
     worker: urls.worker!,
     async stop(component) {
       await running.get(component)?.stop();
@@ -119,13 +128,17 @@ function urlSetting(component: ComponentName, url: string): Partial<Config> {
       return { NOTIFICATIONS_URL: url };
     case 'order-outcome':
       return { ORDER_OUTCOME_URL: url };
+    case 'carrier':
+      return { CARRIER_URL: url };
+    case 'shipping':
+      return { SHIPPING_URL: url };
     default:
       return {};
   }
 }
 
 function portSetting(component: ComponentName): keyof Config | undefined {
-  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', api: 'PORT' } as const)[
+  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', carrier: 'CARRIER_PORT', shipping: 'SHIPPING_PORT', api: 'PORT' } as const)[
     component as 'api'
   ];
 }
