@@ -52,8 +52,10 @@ const componentNeeds: Record<string, string[]> = {
   inventory: ['HOST', 'INVENTORY_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
+  carrier: ['HOST', 'CARRIER_PORT', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  shipping: ['HOST', 'SHIPPING_PORT', 'AMQP_URL', 'DATABASE_URL', 'CARRIER_URL', 'SERVICE_TOKEN'],
   worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
-  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
+  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'SHIPPING_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
 };
 
 /** Every variable .env.example names, each given a distinct test-only value, as an operator's .env would. */
@@ -165,7 +167,7 @@ describe('docker-compose.yml', () => {
   it('holds no payload key: `docker compose config` refuses to run without PAYLOAD_KEYS in the environment, naming it', { timeout: 30 * 60_000 }, async () => {
     for (const name of ['api', 'worker', 'order-outcome']) expect(service(name).environment, name).toMatchObject({ PAYLOAD_KEYS: expect.stringMatching(/^\$\{PAYLOAD_KEYS:\?/) });
     // Components that never talk to Temporal do not get the keys.
-    for (const name of ['payment-provider', 'inventory', 'notifications']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
+    for (const name of ['payment-provider', 'inventory', 'notifications', 'carrier', 'shipping']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
     const { PAYLOAD_KEYS: _left, ...everyOtherSecret } = testEnv;
     const refused = await composeConfig(composeText, everyOtherSecret);
     expect(refused.status).not.toBe(0);
@@ -215,6 +217,8 @@ describe('docker-compose.yml', () => {
       inventory: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       notifications: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       'order-outcome': { rabbitmq: 'service_healthy', 'temporal-setup': 'service_completed_successfully' },
+      carrier: { postgresql: 'service_healthy' },
+      shipping: { postgresql: 'service_healthy', rabbitmq: 'service_healthy', carrier: 'service_healthy' },
       worker: {
         postgresql: 'service_healthy',
         rabbitmq: 'service_healthy',
@@ -268,6 +272,8 @@ describe('docker-compose.yml', () => {
         ['PAYMENT_PROVIDER_URL', 'payment-provider', 'PAYMENT_PROVIDER_PORT'],
         ['INVENTORY_URL', 'inventory', 'INVENTORY_PORT'],
         ['NOTIFICATIONS_URL', 'notifications', 'NOTIFICATIONS_PORT'],
+        ['CARRIER_URL', 'carrier', 'CARRIER_PORT'],
+        ['SHIPPING_URL', 'shipping', 'SHIPPING_PORT'],
       ];
       for (const [urlVariable, target, portVariable] of services) {
         if (!environment[urlVariable]) continue;
@@ -341,6 +347,8 @@ describe('docker-compose.yml', () => {
       'payment-provider': environmentOf('payment-provider').PAYMENT_PROVIDER_PORT!,
       inventory: environmentOf('inventory').INVENTORY_PORT!,
       notifications: environmentOf('notifications').NOTIFICATIONS_PORT!,
+      carrier: environmentOf('carrier').CARRIER_PORT!,
+      shipping: environmentOf('shipping').SHIPPING_PORT!,
       api: environmentOf('api').PORT!,
     };
     for (const [name, port] of Object.entries(ports)) {
@@ -449,7 +457,7 @@ describe('monitoring in docker-compose.yml', () => {
   const listenPort = (name: string): number => {
     const config = loadConfig(resolvedEnvironmentOf(name));
     return { api: config.PORT, 'payment-provider': config.PAYMENT_PROVIDER_PORT, inventory: config.INVENTORY_PORT, notifications: config.NOTIFICATIONS_PORT,
-      'order-outcome': config.ORDER_OUTCOME_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
+      'order-outcome': config.ORDER_OUTCOME_PORT, carrier: config.CARRIER_PORT, shipping: config.SHIPPING_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
   };
 
   it('has Prometheus scrape every component at the port it listens on (the worker through DNS, so every replica is found)', () => {
