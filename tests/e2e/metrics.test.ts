@@ -57,7 +57,7 @@ describe('metrics', () => {
 
     // Components share this test's process (and its registry), so each surface shows the same counters: the
     // assertions look at the labels each component sets, through the surface an operator would scrape for it.
-    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.worker]) await scrape(url);
+    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.carrier, stack.shipping, stack.worker]) await scrape(url);
 
     const delta = (samples: Sample[], name: string, labels: Record<string, string> = {}) => total(samples, name, labels) - total(before, name, labels);
     await eventually(async () => {
@@ -73,11 +73,18 @@ describe('metrics', () => {
       expect(delta(samples, 'ensemble_events_published_total', { component: 'worker', type: 'order.confirmed' })).toBe(1);
       expect(delta(samples, 'ensemble_events_published_total', { component: 'worker', type: 'order.payment-declined' })).toBe(1);
       expect(delta(samples, 'ensemble_events_published_total', { component: 'inventory', type: 'inventory.reserved' })).toBe(1);
+      // Shipping booked the confirmed order's parcel with the carrier and published its dispatch and delivery.
+      expect(delta(samples, 'ensemble_http_request_duration_seconds_count', { component: 'carrier', method: 'POST', route: '/shipments', status: '201' })).toBe(1);
+      expect(delta(samples, 'ensemble_events_published_total', { component: 'shipping', type: 'shipment.dispatched' })).toBe(1);
+      expect(delta(samples, 'ensemble_events_published_total', { component: 'shipping', type: 'shipment.delivered' })).toBe(1);
 
-      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, notifications three.
+      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, shipping
+      // order.confirmed, notifications three and the shipment's two.
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.paid' })).toBe(1);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'inventory.reserved' })).toBe(1);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(2);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(3);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'shipment.dispatched' })).toBe(1);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'shipment.delivered' })).toBe(1);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.placed' })).toBe(2);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.payment-declined' })).toBe(1);
       expect(delta(samples, 'ensemble_event_handling_duration_seconds_count', { type: 'order.paid', outcome: 'handled' })).toBe(1);
