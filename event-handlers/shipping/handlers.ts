@@ -1,5 +1,6 @@
 // Shipping's reactions to order events: a confirmed order gets a shipment to book (or fails at once without an address); a cancelled one never ships.
 import { createEvent, type EventData, type IntegrationEvent } from '../../platform/events/catalog.js';
+import { NotReadyError } from '../../platform/messaging/errors.js';
 import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Journal } from '../../platform/observability/journal.js';
@@ -74,6 +75,11 @@ export function shippingReactions({ journal }: ShippingReactionsOptions): Reacti
         return;
       }
       const existing = (await store.lockShipment(orderId))!;
+      // The carrier is being asked right now: retried (with back-off) until that booking's outcome is recorded, so the
+      // cancel either stops a shipment that did not leave or is reported as too late, never lost in between.
+      if (existing.status === 'TO_BOOK' && (await store.bookingInFlight(orderId))) {
+        throw new NotReadyError(`a booking for order ${orderId} is in flight; the cancel waits for its outcome`);
+      }
       if (await store.cancelUnbooked(orderId)) {
         await journal.recordInTransaction(tx, { orderId, kind: 'shipment-cancelled', name: 'order.cancelled', detail: { before: 'booking' } });
         log.warn({ orderId }, 'order cancelled after its confirmation; the shipment will not be booked');

@@ -38,6 +38,8 @@ export const shippingMigrations: Migration[] = [
         attempts integer NOT NULL DEFAULT 0,
         -- When the loop next looks at it: the next booking attempt, the next tracking poll, or the end of a claim's lease.
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        -- Set while a booking is in flight (until its outcome is recorded, or the lease lapses after a crash): a cancel waits for it.
+        booking_until timestamptz,
         last_error text,
         -- The order.confirmed that asked for the shipment: what the events emitted later are correlated with and caused by.
         correlation_id text NOT NULL,
@@ -143,6 +145,15 @@ export function createShippingStore(q: Queryable) {
       return rows[0] && parsed(rows[0]);
     },
 
+    /** True while the carrier is being asked to book it: whether it will have left is not known yet. */
+    async bookingInFlight(orderId: string): Promise<boolean> {
+      const { rows } = await q.query<{ in_flight: boolean }>(
+        `SELECT booking_until IS NOT NULL AND booking_until > now() AS in_flight FROM ${schema}.shipments WHERE order_id = $1`,
+        [orderId],
+      );
+      return rows[0]?.in_flight === true;
+    },
+
     /** A shipment not yet booked will never be: the order was cancelled. False when it was past that point. */
     async cancelUnbooked(orderId: string): Promise<boolean> {
       const result = await q.query(
@@ -161,7 +172,8 @@ export function createShippingStore(q: Queryable) {
       const { rows } = await q.query<ShipmentRow>(
         `UPDATE ${schema}.shipments
             SET attempts = attempts + CASE WHEN status = 'TO_BOOK' THEN 1 ELSE 0 END,
-                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+                booking_until = CASE WHEN status = 'TO_BOOK' THEN now() + make_interval(secs => $2::double precision / 1000) END
           WHERE order_id IN (
             SELECT order_id FROM ${schema}.shipments
              WHERE status IN ('TO_BOOK', 'DISPATCHED') AND next_attempt_at <= now()
@@ -180,7 +192,7 @@ export function createShippingStore(q: Queryable) {
     ): Promise<boolean> {
       const result = await q.query(
         `UPDATE ${schema}.shipments
-            SET status = 'DISPATCHED', carrier = $2, carrier_shipment_id = $3, tracking_number = $4, tracking_url = $5, last_error = NULL,
+            SET status = 'DISPATCHED', carrier = $2, carrier_shipment_id = $3, tracking_number = $4, tracking_url = $5, last_error = NULL, booking_until = NULL,
                 dispatched_at = now(), next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
           WHERE order_id = $1 AND status = 'TO_BOOK'`,
         [orderId, booking.carrier, booking.shipmentId, booking.trackingNumber, booking.trackingUrl, nextCheckInMs],
@@ -191,7 +203,8 @@ export function createShippingStore(q: Queryable) {
     /** Refused by the carrier: nothing more to book, so the address goes. */
     async markFailed(orderId: string, failure: { reason: FailureReason; message: string; carrier: string }): Promise<boolean> {
       const result = await q.query(
-        `UPDATE ${schema}.shipments SET status = 'FAILED', failure_reason = $2, failure_message = $3, carrier = $4, address = NULL, last_error = NULL
+        `UPDATE ${schema}.shipments
+            SET status = 'FAILED', failure_reason = $2, failure_message = $3, carrier = $4, address = NULL, last_error = NULL, booking_until = NULL
           WHERE order_id = $1 AND status = 'TO_BOOK'`,
         [orderId, failure.reason, failure.message, failure.carrier],
       );
@@ -211,7 +224,9 @@ export function createShippingStore(q: Queryable) {
     /** The carrier could not be reached or did not answer well: try again after the delay. */
     async retryLater(orderId: string, error: string, delayMs: number): Promise<void> {
       await q.query(
-        `UPDATE ${schema}.shipments SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3::double precision / 1000) WHERE order_id = $1`,
+        `UPDATE ${schema}.shipments
+            SET last_error = $2, booking_until = NULL, next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
+          WHERE order_id = $1`,
         [orderId, error, delayMs],
       );
     },

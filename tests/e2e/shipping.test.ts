@@ -25,7 +25,8 @@ let watch: Awaited<ReturnType<typeof watchEvents>>;
 let connection: ChannelModel;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Consumer retries spread over a few seconds, so a cancel can outwait a slow booking (SLOW answers after 2 s).
+  stack = await startStack({ env: { CONSUMER_RETRY_DELAYS_MS: '300,600,1200' } });
   watch = await watchEvents(stack.config.AMQP_URL, stack.config.EVENTS_EXCHANGE, ['shipment.*']);
   connection = await amqplib.connect(stack.config.AMQP_URL);
 });
@@ -235,5 +236,23 @@ describe('a cancelled order', () => {
       expect(eventsFor(orderId, 'shipment.dispatched')).toEqual([]);
       expect(await storedAddressOf(orderId)).toBeNull();
     }
+  });
+
+  it('a cancel arriving while the carrier is being asked waits for its answer, and is reported too late for an operator when the parcel left', async () => {
+    const lines = [{ sku: 'MUG-LOGO', quantity: 1 }];
+    const orderId = randomUUID();
+    // The slow carrier holds the booking for two seconds: the cancel lands in the middle of it.
+    await publish('order.confirmed', { orderId, customerId: 'cust-r', lines, total: 1250, currency: 'USD', shippingAddress: address('SLOW') });
+    await eventually(async () => expect(await shipmentOf(orderId)).toMatchObject({ status: 'TO_BOOK', bookingAttempts: 1 }), { timeoutMs: 10_000, intervalMs: 50 });
+    await publish('order.cancelled', { orderId, customerId: 'cust-r', lines, reason: 'CUSTOMER_REQUEST' });
+
+    await waitForShipment(orderId, 'DELIVERED');
+    await eventually(async () => {
+      const { entries } = await timelineOf(orderId);
+      expect(entries).toContainEqual(expect.objectContaining({ source: 'shipping', kind: 'shipment-cancel-too-late', name: 'order.cancelled', detail: { status: expect.stringMatching(/DISPATCHED|DELIVERED/) } }));
+      // The cancel was retried while the booking was in flight, not lost and not applied half-way.
+      expect(entries).toContainEqual(expect.objectContaining({ source: 'shipping', kind: 'event-consumed', name: 'order.cancelled', detail: expect.objectContaining({ outcome: 'retry-scheduled' }) }));
+    });
+    expect(await bookingsAtCarrier(orderId)).toHaveLength(1);
   });
 });
