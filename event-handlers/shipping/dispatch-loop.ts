@@ -5,7 +5,7 @@ import { startBatchLoop, type BatchLoop } from '../../platform/batch-loop.js';
 import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Journal } from '../../platform/observability/journal.js';
-import { componentTracer, extractTraceContext, inSpan } from '../../platform/observability/tracing.js';
+import { MessagingAttribute, componentTracer, extractTraceContext, inSpan } from '../../platform/observability/tracing.js';
 import type { Database } from '../../platform/store/database.js';
 import { CARRIER_CALL_TIMEOUT_MS, type CarrierClient } from './carrier-client.js';
 import { shipmentDeliveredEvent, shipmentDispatchedEvent, shipmentFailedEvent } from './handlers.js';
@@ -86,7 +86,7 @@ export function startDispatchLoop(options: DispatchLoopOptions): BatchLoop {
     const orderId = shipment.order_id;
     const seen = await carrier.shipment(shipment.carrier_shipment_id!);
     if (seen.status !== 'DELIVERED' || seen.deliveredAt === null) {
-      await createShippingStore(db).retryLater(orderId, '', trackingIntervalMs);
+      await createShippingStore(db).checkAgainIn(orderId, trackingIntervalMs);
       return;
     }
     const deliveredAt = new Date(seen.deliveredAt);
@@ -112,7 +112,7 @@ export function startDispatchLoop(options: DispatchLoopOptions): BatchLoop {
     const name = shipment.status === 'TO_BOOK' ? 'book shipment' : 'track shipment';
     try {
       await context.with(parent, () =>
-        inSpan(tracer, name, { attributes: { 'ensemble.order_id': shipment.order_id } }, () => (shipment.status === 'TO_BOOK' ? book(shipment) : track(shipment))),
+        inSpan(tracer, name, { attributes: { [MessagingAttribute.orderId]: shipment.order_id } }, () => (shipment.status === 'TO_BOOK' ? book(shipment) : track(shipment))),
       );
     } catch (error) {
       // Whatever went wrong, the claim's lease brings the shipment back after a while.

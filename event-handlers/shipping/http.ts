@@ -26,7 +26,7 @@ const shipmentView = (row: ShipmentRow) => ({
   trackingUrl: row.tracking_url,
   failure: row.failure_reason === null ? null : { reason: row.failure_reason, message: row.failure_message },
   bookingAttempts: row.attempts,
-  lastError: row.last_error || null,
+  lastError: row.last_error,
   createdAt: toIso(row.created_at),
   dispatchedAt: toIso(row.dispatched_at),
   deliveredAt: toIso(row.delivered_at),

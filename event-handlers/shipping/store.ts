@@ -221,6 +221,14 @@ export function createShippingStore(q: Queryable) {
       return result.rowCount === 1;
     },
 
+    /** Still on its way: the carrier is asked again after the delay. */
+    async checkAgainIn(orderId: string, delayMs: number): Promise<void> {
+      await q.query(`UPDATE ${schema}.shipments SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000) WHERE order_id = $1`, [
+        orderId,
+        delayMs,
+      ]);
+    },
+
     /** The carrier could not be reached or did not answer well: try again after the delay. */
     async retryLater(orderId: string, error: string, delayMs: number): Promise<void> {
       await q.query(
