@@ -67,6 +67,7 @@ export interface ApiDependencies {
     | 'ORDER_OUTCOME_URL'
     | 'ORDER_VIEW_URL'
     | 'ORDER_VIEW_READ_TIMEOUT'
+    | 'SHIPPING_URL'
     | 'PUBLIC_URL'
     | 'INVENTORY_TIMEOUT'
     | 'INVENTORY_SLOW_AFTER'
@@ -149,6 +150,7 @@ export function createApp(deps: ApiDependencies): express.Express {
           { source: 'inventory', url: config.INVENTORY_URL },
           { source: 'notifications', url: config.NOTIFICATIONS_URL },
           { source: 'order-outcome', url: config.ORDER_OUTCOME_URL },
+          { source: 'shipping', url: config.SHIPPING_URL },
         ],
         log,
         serviceToken: deps.serviceToken,

@@ -98,6 +98,17 @@ const environment = z.object({
   ORDER_VIEW_HISTORY_MAX_AGE: z.string().trim().regex(/^\d+[YMDhms]$/, 'expected a number and one of Y, M, D, h, m, s, e.g. 30D').default('30D'),
   /** Retention of the order view's history stream in bytes (x-max-length-bytes). */
   ORDER_VIEW_HISTORY_MAX_BYTES: z.coerce.number().int().positive().default(2_000_000_000),
+  /** The carrier stand-in (carrier/), which shipping books parcels with. */
+  CARRIER_PORT: port.default(3700),
+  CARRIER_URL: url.default('http://127.0.0.1:3700'),
+  /** How long after booking the carrier stand-in reports a parcel delivered (short in tests). */
+  CARRIER_DELIVERY_DELAY: duration.prefault('20s'),
+  SHIPPING_PORT: port.default(3800),
+  SHIPPING_URL: url.default('http://127.0.0.1:3800'),
+  /** Shipping's wait before booking again while the carrier fails; the last value repeats (a shipment is never given up). */
+  SHIPPING_RETRY_DELAYS_MS: milliseconds.prefault('1000,5000,30000'),
+  /** How often shipping asks the carrier about a dispatched parcel, until it is delivered. */
+  SHIPPING_TRACKING_INTERVAL: duration.prefault('5s'),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

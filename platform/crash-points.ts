@@ -10,6 +10,7 @@ export const crashPoints = [
   'inventory:after-commit',
   'order-outcome:after-signal',
   'api:before-answer',
+  'shipping:after-booking',
 ] as const;
 export type CrashPoint = (typeof crashPoints)[number];
 

@@ -26,6 +26,8 @@ const COMPONENTS = [
   { name: 'notifications', entry: 'event-handlers/notifications/main.ts' },
   { name: 'order-outcome', entry: 'event-handlers/order-outcome/main.ts' },
   { name: 'order-view', entry: 'event-handlers/order-view/main.ts' },
+  { name: 'carrier', entry: 'carrier/main.ts' },
+  { name: 'shipping', entry: 'event-handlers/shipping/main.ts' },
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ] as const;
@@ -221,6 +223,8 @@ async function main(): Promise<void> {
     { port: config.NOTIFICATIONS_PORT, what: 'notifications', variable: 'NOTIFICATIONS_PORT' },
     { port: config.ORDER_OUTCOME_PORT, what: 'order-outcome', variable: 'ORDER_OUTCOME_PORT' },
     { port: config.ORDER_VIEW_PORT, what: 'order view', variable: 'ORDER_VIEW_PORT' },
+    { port: config.CARRIER_PORT, what: 'carrier', variable: 'CARRIER_PORT' },
+    { port: config.SHIPPING_PORT, what: 'shipping', variable: 'SHIPPING_PORT' },
     { port: config.WORKER_METRICS_PORT, what: 'worker metrics', variable: 'WORKER_METRICS_PORT' },
   ];
   if (runTemporal) {
@@ -363,6 +367,8 @@ async function main(): Promise<void> {
     NOTIFICATIONS_URL: process.env.NOTIFICATIONS_URL || `http://127.0.0.1:${config.NOTIFICATIONS_PORT}`,
     ORDER_OUTCOME_URL: process.env.ORDER_OUTCOME_URL || `http://127.0.0.1:${config.ORDER_OUTCOME_PORT}`,
     ORDER_VIEW_URL: process.env.ORDER_VIEW_URL || `http://127.0.0.1:${config.ORDER_VIEW_PORT}`,
+    CARRIER_URL: process.env.CARRIER_URL || `http://127.0.0.1:${config.CARRIER_PORT}`,
+    SHIPPING_URL: process.env.SHIPPING_URL || `http://127.0.0.1:${config.SHIPPING_PORT}`,
     ...localSecrets,
   };
   COMPONENTS.forEach(({ name, entry }, index) => {

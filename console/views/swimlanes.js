@@ -18,7 +18,7 @@ export function markCategory(entry) {
   if (outcome === 'dead-lettered' || entry.kind.includes('dead-letter')) return 'dead-letter';
   if (outcome === 'retry-scheduled' || entry.kind === 'step-retried' || entry.kind === 'step-retrying') return 'retry';
   if (COMPENSATIONS.includes(entry.name)) return 'compensation';
-  if (entry.kind === 'step-failed' || entry.kind === 'workflow-failed' || entry.kind === 'step-timed-out' || entry.kind === 'inventory-slow') return 'failure';
+  if (entry.kind === 'step-failed' || entry.kind === 'workflow-failed' || entry.kind === 'step-timed-out' || entry.kind === 'inventory-slow' || entry.kind === 'shipment-failed') return 'failure';
   if (SENDS.includes(entry.kind) || RECEIVES.includes(entry.kind)) return 'message';
   return 'step';
 }

@@ -5,12 +5,14 @@ import { NotReadyError } from '../../platform/messaging/errors.js';
 import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
 import { currentTraceId } from '../../platform/observability/tracing.js';
 import type { Queryable } from '../../platform/store/database.js';
-import { orderCancelledMessage, orderConfirmedMessage, orderPlacedMessage, paymentDeclinedMessage, type Message } from './messages.js';
+import {
+  orderCancelledMessage, orderConfirmedMessage, orderDeliveredMessage, orderPlacedMessage, orderShippedMessage, paymentDeclinedMessage, type Message,
+} from './messages.js';
 import { createNotificationsStore, type NotificationsStore } from './store.js';
 
 export const EMAIL_CHANNEL = 'email';
 
-type CustomerFacingEvent = 'order.placed' | 'order.confirmed' | 'order.cancelled' | 'order.payment-declined';
+type CustomerFacingEvent = 'order.placed' | 'order.confirmed' | 'order.cancelled' | 'order.payment-declined' | 'shipment.dispatched' | 'shipment.delivered';
 
 /** The order's contact comes from our own copy (fed by order.placed), never from another service. */
 async function recipientFor(store: NotificationsStore, event: IntegrationEvent<CustomerFacingEvent>): Promise<string> {
@@ -52,10 +54,12 @@ const tell =
     else log.info({ orderId, type: message.type }, 'customer already notified; ignored');
   };
 
-/** What the customer is told for each order event; the notifications queue is bound to exactly these types. */
+/** What the customer is told for each order and shipment event; the notifications queue is bound to exactly these types. */
 export const notificationReactions: Reactions<[tx: Queryable, context: HandlerContext]> = {
   'order.placed': tell(orderPlacedMessage),
   'order.confirmed': tell(orderConfirmedMessage),
   'order.cancelled': tell(orderCancelledMessage),
   'order.payment-declined': tell(paymentDeclinedMessage),
+  'shipment.dispatched': tell(orderShippedMessage),
+  'shipment.delivered': tell(orderDeliveredMessage),
 };

@@ -70,3 +70,27 @@ export function paymentDeclinedMessage(data: EventData<'order.payment-declined'>
     ].join('\n'),
   };
 }
+
+export function orderShippedMessage(data: EventData<'shipment.dispatched'>): Message {
+  return {
+    type: 'ORDER_SHIPPED',
+    subject: `Your order ${data.orderId} has shipped`,
+    body: [
+      `Your order ${data.orderId} is on its way with ${data.carrier}.`,
+      '',
+      `Tracking number: ${data.trackingNumber}`,
+      `Follow it here: ${data.trackingUrl}`,
+    ].join('\n'),
+  };
+}
+
+export function orderDeliveredMessage(data: EventData<'shipment.delivered'>): Message {
+  return {
+    type: 'ORDER_DELIVERED',
+    subject: `Your order ${data.orderId} was delivered`,
+    body: [
+      `${data.carrier} delivered your order ${data.orderId} (tracking number ${data.trackingNumber}).`,
+      'We hope you enjoy it.',
+    ].join('\n'),
+  };
+}

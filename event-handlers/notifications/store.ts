@@ -6,7 +6,7 @@ import type { Migration } from '../../platform/store/migrations.js';
 export const NOTIFICATIONS_SCHEMA = 'notifications';
 const schema = NOTIFICATIONS_SCHEMA;
 
-export const notificationTypes = ['ORDER_PLACED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED', 'PAYMENT_DECLINED'] as const;
+export const notificationTypes = ['ORDER_PLACED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED', 'PAYMENT_DECLINED', 'ORDER_SHIPPED', 'ORDER_DELIVERED'] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 
 /** pending: stored, not yet handed to the channel; logged: no SMTP configured, written to the log; sent: accepted by SMTP; failed: gave up. */
@@ -47,6 +47,15 @@ export const notificationsMigrations: Migration[] = [
     // The trace of the event that asked for the notification, so its delivery (later, in the loop) joins the order's timeline under it.
     id: '002_notification_trace',
     sql: `ALTER TABLE {schema}.notifications ADD COLUMN IF NOT EXISTS trace_id text;`,
+  },
+  {
+    // Shipping joined: the customer is told when the parcel leaves (with its tracking link) and when it arrives.
+    id: '003_shipping_notification_types',
+    sql: `
+      ALTER TABLE {schema}.notifications DROP CONSTRAINT IF EXISTS notifications_type_check;
+      ALTER TABLE {schema}.notifications ADD CONSTRAINT notifications_type_check
+        CHECK (type IN ('ORDER_PLACED', 'ORDER_CONFIRMED', 'ORDER_CANCELLED', 'PAYMENT_DECLINED', 'ORDER_SHIPPED', 'ORDER_DELIVERED'));
+    `,
   },
 ];
 

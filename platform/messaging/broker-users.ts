@@ -12,8 +12,8 @@ export interface BrokerPermissions {
   read: string;
 }
 
-/** The components that talk to the broker (the payment provider does not). */
-export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome', 'order-view'] as const;
+/** The components that talk to the broker (the payment provider and the carrier stand-ins do not). */
+export const BROKER_COMPONENTS = ['api', 'worker', 'inventory', 'notifications', 'order-outcome', 'order-view', 'shipping'] as const;
 export type BrokerComponent = (typeof BROKER_COMPONENTS)[number];
 
 /**
@@ -41,6 +41,7 @@ export const consumedQueue: Record<BrokerComponent, string> = {
   notifications: 'notifications',
   'order-outcome': 'order-outcome',
   'order-view': 'order-view',
+  shipping: 'shipping',
 };
 
 /**
@@ -49,8 +50,16 @@ export const consumedQueue: Record<BrokerComponent, string> = {
  */
 export const keptStreams: Partial<Record<BrokerComponent, string>> = { 'order-view': 'order-view.history' };
 
-/** Components that publish events: the workflow's order.* (worker), inventory's outcomes and catalog, and a replica's snapshot request. */
-const publishes: Record<BrokerComponent, boolean> = { api: true, worker: true, inventory: true, notifications: false, 'order-outcome': false, 'order-view': false };
+/** Components that publish events: the workflow's order.* (worker), inventory's outcomes and catalog, a replica's snapshot request, shipping's shipment.*. */
+const publishes: Record<BrokerComponent, boolean> = {
+  api: true,
+  worker: true,
+  inventory: true,
+  notifications: false,
+  'order-outcome': false,
+  'order-view': false,
+  shipping: true,
+};
 
 const DEFAULT_EXCHANGE = 'amq.default';
 const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

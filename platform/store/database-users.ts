@@ -13,6 +13,8 @@ export const schemasOf = {
   notifications: ['notifications'],
   'order-outcome': ['order_outcome'],
   'order-view': ['order_view'],
+  carrier: ['carrier'],
+  shipping: ['shipping'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DatabaseComponent = keyof typeof schemasOf;

@@ -142,8 +142,10 @@ describe('the web console', () => {
     // Notifications record their part after the workflow completes; the page keeps reading until they are there.
     await waitForMark('[data-source="notifications"][data-name="ORDER_CONFIRMED"]');
     await waitForMark('[data-kind="workflow-completed"][data-name="CONFIRMED"]');
+    // Shipping joined by choreography: the confirmed order's page gains its lane once the parcel is booked.
+    await waitForMark('[data-source="shipping"][data-kind="shipment-booked"]');
     const lanes = await page.$$eval('g.lane', (elements) => elements.map((element) => element.getAttribute('data-lane')));
-    expect(lanes).toEqual(['orchestrator', 'catalog-replica', 'payment', 'inventory', 'order-outcome', 'notifications']);
+    expect(lanes).toEqual(['orchestrator', 'catalog-replica', 'payment', 'inventory', 'order-outcome', 'notifications', 'shipping']);
 
     // Within every lane, and across them, a later entry is drawn further right.
     const all = await marks();

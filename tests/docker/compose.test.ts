@@ -53,8 +53,10 @@ const componentNeeds: Record<string, string[]> = {
   notifications: ['HOST', 'NOTIFICATIONS_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
   'order-outcome': ['AMQP_URL', 'TEMPORAL_ADDRESS', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
   'order-view': ['HOST', 'ORDER_VIEW_PORT', 'AMQP_URL', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  carrier: ['HOST', 'CARRIER_PORT', 'DATABASE_URL', 'SERVICE_TOKEN'],
+  shipping: ['HOST', 'SHIPPING_PORT', 'AMQP_URL', 'DATABASE_URL', 'CARRIER_URL', 'SERVICE_TOKEN'],
   worker: ['AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'SERVICE_TOKEN', 'PAYLOAD_KEYS'],
-  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
+  api: ['HOST', 'PORT', 'AMQP_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'INVENTORY_URL', 'NOTIFICATIONS_URL', 'SHIPPING_URL', 'TEMPORAL_UI_URL', 'SERVICE_TOKEN', 'JWT_SECRET', 'PAYLOAD_KEYS'],
 };
 
 /** Every variable .env.example names, each given a distinct test-only value, as an operator's .env would. */
@@ -166,7 +168,7 @@ describe('docker-compose.yml', () => {
   it('holds no payload key: `docker compose config` refuses to run without PAYLOAD_KEYS in the environment, naming it', { timeout: 30 * 60_000 }, async () => {
     for (const name of ['api', 'worker', 'order-outcome']) expect(service(name).environment, name).toMatchObject({ PAYLOAD_KEYS: expect.stringMatching(/^\$\{PAYLOAD_KEYS:\?/) });
     // Components that never talk to Temporal do not get the keys.
-    for (const name of ['payment-provider', 'inventory', 'notifications']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
+    for (const name of ['payment-provider', 'inventory', 'notifications', 'carrier', 'shipping']) expect(environmentOf(name), name).not.toHaveProperty(['PAYLOAD_KEYS']);
     const { PAYLOAD_KEYS: _left, ...everyOtherSecret } = testEnv;
     const refused = await composeConfig(composeText, everyOtherSecret);
     expect(refused.status).not.toBe(0);
@@ -217,6 +219,8 @@ describe('docker-compose.yml', () => {
       notifications: { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
       'order-outcome': { rabbitmq: 'service_healthy', 'temporal-setup': 'service_completed_successfully' },
       'order-view': { postgresql: 'service_healthy', rabbitmq: 'service_healthy' },
+      carrier: { postgresql: 'service_healthy' },
+      shipping: { postgresql: 'service_healthy', rabbitmq: 'service_healthy', carrier: 'service_healthy' },
       worker: {
         postgresql: 'service_healthy',
         rabbitmq: 'service_healthy',
@@ -271,6 +275,8 @@ describe('docker-compose.yml', () => {
         ['INVENTORY_URL', 'inventory', 'INVENTORY_PORT'],
         ['NOTIFICATIONS_URL', 'notifications', 'NOTIFICATIONS_PORT'],
         ['ORDER_VIEW_URL', 'order-view', 'ORDER_VIEW_PORT'],
+        ['CARRIER_URL', 'carrier', 'CARRIER_PORT'],
+        ['SHIPPING_URL', 'shipping', 'SHIPPING_PORT'],
       ];
       for (const [urlVariable, target, portVariable] of services) {
         if (!environment[urlVariable]) continue;
@@ -345,6 +351,8 @@ describe('docker-compose.yml', () => {
       inventory: environmentOf('inventory').INVENTORY_PORT!,
       notifications: environmentOf('notifications').NOTIFICATIONS_PORT!,
       'order-view': environmentOf('order-view').ORDER_VIEW_PORT!,
+      carrier: environmentOf('carrier').CARRIER_PORT!,
+      shipping: environmentOf('shipping').SHIPPING_PORT!,
       api: environmentOf('api').PORT!,
     };
     for (const [name, port] of Object.entries(ports)) {
@@ -452,8 +460,18 @@ describe('monitoring in docker-compose.yml', () => {
   /** The port each component's HTTP server listens on in the compose stack (its setting there, or the default). */
   const listenPort = (name: string): number => {
     const config = loadConfig(resolvedEnvironmentOf(name));
-    return { api: config.PORT, 'payment-provider': config.PAYMENT_PROVIDER_PORT, inventory: config.INVENTORY_PORT, notifications: config.NOTIFICATIONS_PORT,
-      'order-outcome': config.ORDER_OUTCOME_PORT, 'order-view': config.ORDER_VIEW_PORT, worker: config.WORKER_METRICS_PORT }[name]!;
+    const ports: Record<string, number> = {
+      api: config.PORT,
+      'payment-provider': config.PAYMENT_PROVIDER_PORT,
+      inventory: config.INVENTORY_PORT,
+      notifications: config.NOTIFICATIONS_PORT,
+      'order-outcome': config.ORDER_OUTCOME_PORT,
+      'order-view': config.ORDER_VIEW_PORT,
+      carrier: config.CARRIER_PORT,
+      shipping: config.SHIPPING_PORT,
+      worker: config.WORKER_METRICS_PORT,
+    };
+    return ports[name]!;
   };
 
   it('has Prometheus scrape every component at the port it listens on (the worker through DNS, so every replica is found)', () => {

@@ -58,7 +58,9 @@ describe('metrics', () => {
 
     // Components share this test's process (and its registry), so each surface shows the same counters: the
     // assertions look at the labels each component sets, through the surface an operator would scrape for it.
-    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.orderView, stack.worker]) await scrape(url);
+    for (const url of [stack.paymentProvider, stack.inventory, stack.notifications, stack.orderOutcome, stack.orderView, stack.carrier, stack.shipping, stack.worker]) {
+      await scrape(url);
+    }
 
     const delta = (samples: Sample[], name: string, labels: Record<string, string> = {}) => total(samples, name, labels) - total(before, name, labels);
     await eventually(async () => {
@@ -74,16 +76,22 @@ describe('metrics', () => {
       expect(delta(samples, 'ensemble_events_published_total', { component: 'worker', type: 'order.confirmed' })).toBe(1);
       expect(delta(samples, 'ensemble_events_published_total', { component: 'worker', type: 'order.payment-declined' })).toBe(1);
       expect(delta(samples, 'ensemble_events_published_total', { component: 'inventory', type: 'inventory.reserved' })).toBe(1);
+      // Shipping booked the confirmed order's parcel with the carrier and published its dispatch and delivery.
+      expect(delta(samples, 'ensemble_http_request_duration_seconds_count', { component: 'carrier', method: 'POST', route: '/shipments', status: '201' })).toBe(1);
+      expect(delta(samples, 'ensemble_events_published_total', { component: 'shipping', type: 'shipment.dispatched' })).toBe(1);
+      expect(delta(samples, 'ensemble_events_published_total', { component: 'shipping', type: 'shipment.delivered' })).toBe(1);
 
-      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, notifications
-      // three; the order view took every one of them as well.
+      // Consumed per type: inventory took order.paid and order.confirmed, the bridge inventory.reserved, shipping
+      // order.confirmed, notifications three and the shipment's two; the order view took every one of them as well.
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.paid' })).toBe(2);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'inventory.reserved' })).toBe(2);
-      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(3);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.confirmed' })).toBe(4);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'shipment.dispatched' })).toBe(2);
+      expect(delta(samples, 'ensemble_events_consumed_total', { type: 'shipment.delivered' })).toBe(2);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.placed' })).toBe(4);
       expect(delta(samples, 'ensemble_events_consumed_total', { type: 'order.payment-declined' })).toBe(2);
       const viewQueue = orderViewQueueName(stack.config.EVENTS_EXCHANGE);
-      expect(delta(samples, 'ensemble_events_consumed_total', { queue: viewQueue })).toBe(6);
+      expect(delta(samples, 'ensemble_events_consumed_total', { queue: viewQueue })).toBe(8);
       expect(delta(samples, 'ensemble_event_handling_duration_seconds_count', { type: 'order.paid', outcome: 'handled' })).toBe(2);
       expect(delta(samples, 'ensemble_events_dead_lettered_total')).toBe(0);
 

@@ -69,12 +69,12 @@ describe('the order timeline', () => {
     await waitForStatus(stack, orderId, 'CONFIRMED');
 
     const { entries, unavailableSources } = await timelineUntil(orderId, (all) =>
-      all.filter((entry) => entry.kind === 'notification-sent').length === 2 && all.some((entry) => entry.kind === 'workflow-completed'),
+      all.filter((entry) => entry.kind === 'notification-sent').length === 4 && all.some((entry) => entry.kind === 'workflow-completed'),
     );
     expect(unavailableSources).toEqual([]);
     expect([...entries].sort((a, b) => a.at.localeCompare(b.at))).toEqual(entries);
     expect(new Set(entries.map((entry) => entry.source))).toEqual(
-      new Set(['orchestrator', 'catalog-replica', 'payment', 'inventory', 'order-outcome', 'notifications']),
+      new Set(['orchestrator', 'catalog-replica', 'payment', 'inventory', 'order-outcome', 'notifications', 'shipping']),
     );
 
     expectInOrder(entries, [
@@ -93,14 +93,26 @@ describe('the order timeline', () => {
       { source: 'orchestrator', kind: 'event-published', name: 'order.confirmed' },
       { source: 'orchestrator', kind: 'workflow-completed', name: 'CONFIRMED' },
     ]);
+    // Shipping's part follows order.confirmed: booked, dispatched, delivered, each event relayed and the customer told.
+    expectInOrder(entries, [
+      { source: 'orchestrator', kind: 'step-started', name: 'publishEvent', eventId: `${orderId}:order.confirmed` },
+      { source: 'shipping', kind: 'event-consumed', name: 'order.confirmed', outcome: 'handled' },
+      { source: 'shipping', kind: 'shipment-booked' },
+      { source: 'shipping', kind: 'event-relayed', name: 'shipment.dispatched' },
+      { source: 'notifications', kind: 'event-consumed', name: 'shipment.dispatched', outcome: 'handled' },
+      { source: 'shipping', kind: 'shipment-delivered' },
+      { source: 'shipping', kind: 'event-relayed', name: 'shipment.delivered' },
+    ]);
     // The event ids tie the halves together: what the workflow published is what inventory consumed.
     const paid = entries.find((entry) => entry.source === 'inventory' && entry.name === 'order.paid')!;
     expect(paid).toMatchObject({ eventId: `${orderId}:order.paid`, attempt: 1 });
-    const reserved = entries.find((entry) => entry.kind === 'event-emitted')!;
+    const reserved = entries.find((entry) => entry.kind === 'event-emitted' && entry.source === 'inventory')!;
     expect(entries.find((entry) => entry.kind === 'signal-received')?.eventId).toBe(reserved.eventId);
     expect(entries.filter((entry) => entry.source === 'notifications' && entry.kind === 'notification-sent').map((entry) => entry.name).sort()).toEqual([
       'ORDER_CONFIRMED',
+      'ORDER_DELIVERED',
       'ORDER_PLACED',
+      'ORDER_SHIPPED',
     ]);
     // One trace: the workflow's entries, inventory's and the bridge's carry the same trace id.
     const traceIds = new Set(entries.flatMap((entry) => (entry.traceId ? [entry.traceId] : [])));
@@ -111,6 +123,7 @@ describe('the order timeline', () => {
       find(entries, { source: 'order-outcome', kind: 'signal-sent' }),
       find(entries, { source: 'orchestrator', kind: 'signal-received' }),
       find(entries, { source: 'notifications', kind: 'notification-sent', name: 'ORDER_CONFIRMED' }),
+      find(entries, { source: 'shipping', kind: 'shipment-booked' }),
     ]) {
       expect(entries[hop]!.traceId, JSON.stringify(entries[hop])).toMatch(/^[0-9a-f]{32}$/);
     }

@@ -93,7 +93,9 @@ describe('tracing an order', () => {
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     const { orderId } = placed.body as { orderId: string };
     await waitForStatus(stack, orderId, 'CONFIRMED');
-    await eventually(async () => expect((await notificationsOf(stack, orderId)).map((n) => n.type).sort()).toEqual(['ORDER_CONFIRMED', 'ORDER_PLACED']));
+    await eventually(async () =>
+      expect((await notificationsOf(stack, orderId)).map((n) => n.type).sort()).toEqual(['ORDER_CONFIRMED', 'ORDER_DELIVERED', 'ORDER_PLACED', 'ORDER_SHIPPED']),
+    );
 
     const trace = await completeTraceOf(orderId, [
       'RunWorkflow:orderWorkflow', 'HandleSignal:inventoryOutcome', 'order.placed process', 'order.confirmed process', 'POST /v1/authorizations',

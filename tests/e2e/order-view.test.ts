@@ -64,9 +64,12 @@ describe('every end an order comes to, as the order view shows it', () => {
     const outOfStock = finals.find((order) => order.status === 'CANCELLED')!.orderId as string;
     const raceWinner = finals.find((order) => order.status === 'CONFIRMED')!.orderId as string;
 
+    // A confirmed order ships and is delivered (the test carrier delivers after a second): its last state, so the view
+    // and the API can be compared without the row moving in between.
+    const delivered = { status: 'DELIVERED', carrier: expect.any(String), trackingNumber: expect.any(String) };
     const expected: [string, object][] = [
-      [confirmed, { status: 'CONFIRMED', payment: { status: 'CAPTURED' }, inventory: { status: 'COMMITTED' }, shipment: { status: 'PENDING' }, total: 2100 }],
-      [raceWinner, { status: 'CONFIRMED', payment: { status: 'CAPTURED' }, inventory: { status: 'COMMITTED' } }],
+      [confirmed, { status: 'CONFIRMED', payment: { status: 'CAPTURED' }, inventory: { status: 'COMMITTED' }, shipment: delivered, total: 2100 }],
+      [raceWinner, { status: 'CONFIRMED', payment: { status: 'CAPTURED' }, inventory: { status: 'COMMITTED' }, shipment: delivered }],
       [declined, { status: 'PAYMENT_DECLINED', payment: { status: 'DECLINED' }, inventory: { status: 'PENDING' }, shipment: { status: 'NONE' } }],
       [rejected, { status: 'REJECTED', reason: 'CART_INVALID', lines: [], shipment: { status: 'NONE' } }],
       [outOfStock, { status: 'CANCELLED', reason: 'OUT_OF_STOCK', payment: { status: 'VOIDED' }, inventory: { status: 'REJECTED' } }],
@@ -96,9 +99,10 @@ describe('every end an order comes to, as the order view shows it', () => {
 
   it('rebuilds from its history stream into the view it built live', async () => {
     const live = await eventually(async () => {
-      const page = (await ownerCall(`${stack.orderView}/orders?limit=100`)).body as { orders: { status: string }[] };
-      // Every order of this stack has ended: nothing moves while the two are compared.
+      const page = (await ownerCall(`${stack.orderView}/orders?limit=100`)).body as { orders: { status: string; shipment: { status: string } }[] };
+      // Every order of this stack has ended, and every shipment too: nothing moves while the two are compared.
       expect(page.orders.every((order) => ['CONFIRMED', 'CANCELLED', 'REJECTED', 'PAYMENT_DECLINED'].includes(order.status))).toBe(true);
+      expect(page.orders.every((order) => order.status !== 'CONFIRMED' || ['DELIVERED', 'FAILED'].includes(order.shipment.status))).toBe(true);
       return page;
     }, { timeoutMs: 30_000, intervalMs: 200 });
     expect(live.orders.length).toBeGreaterThanOrEqual(7);

@@ -159,6 +159,25 @@ describe('notifications without SMTP (logged)', () => {
     expect(declined.map((n) => n.type).sort()).toEqual(['ORDER_PLACED', 'PAYMENT_DECLINED']);
   });
 
+  it('tells the customer the order shipped, with the tracking link, and that it was delivered, once each', async () => {
+    const orderId = `ord-${randomUUID()}`;
+    const shipment = { orderId, customerId: 'cust-ada', shipmentId: 'shp_1', carrier: 'Swiftpost', trackingNumber: 'SW000000042001' };
+    await events.publish('order.placed', placed(orderId));
+    const dispatched = await events.publish('shipment.dispatched', { ...shipment, trackingUrl: 'https://carrier.example/track/SW000000042001' });
+    await events.publish('shipment.dispatched', { ...shipment, trackingUrl: 'https://carrier.example/track/SW000000042001' }, dispatched.eventId);
+    await events.publish('shipment.delivered', { ...shipment, deliveredAt: new Date().toISOString() });
+
+    const recorded = await waitFor(async () => delivered(await notificationsOf(notifications.url, orderId), 3), 'the shipping notifications');
+    expect(recorded.map((n) => n.type).sort()).toEqual(['ORDER_DELIVERED', 'ORDER_PLACED', 'ORDER_SHIPPED']);
+    const { rows } = await notifications.db.query<{ type: string; body: string }>(
+      `SELECT type, body FROM notifications.notifications WHERE order_id = $1 AND type = 'ORDER_SHIPPED'`,
+      [orderId],
+    );
+    expect(rows[0]?.body).toContain('https://carrier.example/track/SW000000042001');
+    await pause(500);
+    expect(await notificationsOf(notifications.url, orderId)).toHaveLength(3);
+  });
+
   it('answers GET /notifications without an orderId with 400 VALIDATION_FAILED', async () => {
     const response = await fetch(`${notifications.url}/notifications`, { headers: serviceAuth });
     expect(response.status).toBe(400);

@@ -1,4 +1,4 @@
-// Fault tests: event handlers killed between commit, signal and ack, and one event delivered twice at once to two instances.
+// Fault tests: event handlers killed between commit, signal and ack (shipping between the carrier's booking and its commit), and one event delivered twice at once to two instances.
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
@@ -33,8 +33,8 @@ async function reservationsOf(orderId: string): Promise<{ sku: string; status: s
   return (await ownerCall(`${cluster.inventory}/reservations?orderId=${orderId}`)).body.reservations;
 }
 
-/** Reads inventory's store directly: with inventory dead, only the database can say what it committed. */
-async function inventoryStore<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+/** Reads a component's store directly: with the component dead, only the database can say what it committed. */
+async function storeRows<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
   const client = new pg.Client({ connectionString: cluster.env.DATABASE_URL });
   await client.connect();
   try {
@@ -58,8 +58,8 @@ describe('handler crashes', () => {
       expect((await armed.exited).signal).toBe('SIGKILL');
 
       // Committed: the stock is held and the outcome sits unpublished in the outbox; nothing reached the broker or the order.
-      expect(await inventoryStore('SELECT sku, status FROM inventory.reservations WHERE order_id = $1', [orderId])).toEqual([{ sku, status: 'RESERVED' }]);
-      const queued = await inventoryStore('SELECT event_type, published_at FROM inventory.outbox WHERE payload->>\'orderId\' = $1', [orderId]);
+      expect(await storeRows('SELECT sku, status FROM inventory.reservations WHERE order_id = $1', [orderId])).toEqual([{ sku, status: 'RESERVED' }]);
+      const queued = await storeRows('SELECT event_type, published_at FROM inventory.outbox WHERE payload->>\'orderId\' = $1', [orderId]);
       expect(queued).toEqual([{ event_type: 'inventory.reserved', published_at: null }]);
       expect(outcomes.events.filter((event) => event.orderId === orderId)).toEqual([]);
       expect((await call(`${cluster.api}/orders/${orderId}`)).body).toMatchObject({ status: 'PAYMENT_AUTHORIZED', inventory: { status: 'AWAITING' } });
@@ -79,7 +79,7 @@ describe('handler crashes', () => {
         [1, 'handled', false],
         [2, 'duplicate', true],
       ]);
-      expect(timeline.entries.filter((entry: any) => entry.kind === 'event-relayed').map((entry: any) => entry.name)).toEqual(['inventory.reserved']);
+      expect(timeline.entries.filter((entry: any) => entry.kind === 'event-relayed' && entry.source === 'inventory').map((entry: any) => entry.name)).toEqual(['inventory.reserved']);
     } finally {
       await outcomes.close();
     }
@@ -173,5 +173,37 @@ describe('handler crashes', () => {
     }
     console.log(`${split} of 20 duplicated order.paid events had their two copies handled by different instances`);
     expect(split).toBeGreaterThan(0);
+  });
+
+  it('shipping killed after the carrier booked the parcel, before it recorded the dispatch: restarted, it books again under the same key and ships once', async () => {
+    const scenario = new Scenario(cluster);
+    const sku = await scenario.product(5);
+    const shipments = await watchEvents(cluster.amqpUrl, EXCHANGE, ['shipment.*']);
+    try {
+      await cluster.kill('shipping', 'SIGTERM');
+      const armed = await cluster.start('shipping', { CRASH_AT: 'shipping:after-booking' });
+      const answer = await scenario.order([{ sku, quantity: 1 }]);
+      expect(answer.status).toBe(201);
+      const orderId = answer.body.orderId as string;
+      expect((await armed.exited).signal).toBe('SIGKILL');
+
+      // The carrier has the parcel; shipping's store still says "to book", its outbox holds nothing, nothing left for the broker.
+      const [booked] = (await ownerCall(`${cluster.carrier}/shipments?orderId=${orderId}`)).body.shipments as { id: string; trackingNumber: string }[];
+      expect(booked).toBeDefined();
+      expect(await storeRows('SELECT status, attempts FROM shipping.shipments WHERE order_id = $1', [orderId])).toEqual([{ status: 'TO_BOOK', attempts: 1 }]);
+      expect(await storeRows('SELECT event_type FROM shipping.outbox WHERE order_id = $1', [orderId])).toEqual([]);
+      expect(shipments.events.filter((event) => event.orderId === orderId)).toEqual([]);
+
+      // Restarted, it takes the shipment up again once its claim has lapsed: the same Idempotency-Key, the same parcel.
+      await cluster.start('shipping');
+      const report = await scenario.ledger();
+      expect(report.statuses).toEqual({ [orderId]: 'CONFIRMED' });
+      const published = shipments.events.filter((event) => event.orderId === orderId) as IntegrationEvent<'shipment.dispatched' | 'shipment.delivered'>[];
+      expect(published.map((event) => event.type)).toEqual(['shipment.dispatched', 'shipment.delivered']);
+      expect(published[0]!.data).toMatchObject({ shipmentId: booked!.id, trackingNumber: booked!.trackingNumber });
+      expect(logged('shipping', 'shipment dispatched').filter((line) => line.orderId === orderId)).toMatchObject([{ orderId, attempts: 2 }]);
+    } finally {
+      await shipments.close();
+    }
   });
 });

@@ -20,6 +20,9 @@ beforeAll(async () => {
       'order-outcome#2',
       'order-view',
       'order-view#2',
+      'carrier',
+      'shipping',
+      'shipping#2',
       'worker',
       'worker#2',
       'api',
@@ -58,7 +61,7 @@ describe('scale-out', () => {
   it('two of every handler and two workers, ~200 orders with last-unit races, one instance of each killed mid-run: every promise holds', async () => {
     // Competing consumers, really: each handler queue has two consumers and the task queue two workers.
     await eventually(async () => {
-      expect(await consumersByQueue()).toMatchObject({ inventory: 2, notifications: 2, 'order-outcome': 2, 'order-view': 2, 'catalog-replica.worker': 2 });
+      expect(await consumersByQueue()).toMatchObject({ inventory: 2, notifications: 2, 'order-outcome': 2, 'order-view': 2, shipping: 2, 'catalog-replica.worker': 2 });
       expect((await workflowPollers()).length).toBeGreaterThanOrEqual(2);
     }, { timeoutMs: 60_000, intervalMs: 500 });
 
@@ -77,7 +80,7 @@ describe('scale-out', () => {
     const placing = scenario.orders(200, items, {}, 10);
 
     // One instance of each kind dies mid-run (SIGKILL, in-flight work and all); its twin carries on alone for a while.
-    const victims: InstanceName[] = ['inventory', 'notifications#2', 'order-outcome', 'worker#2'];
+    const victims: InstanceName[] = ['inventory', 'notifications#2', 'order-outcome', 'shipping#2', 'worker#2'];
     await eventually(() => expect(placed).toBeGreaterThanOrEqual(60), { timeoutMs: 120_000, intervalMs: 100 });
     await Promise.all(victims.map((name) => cluster.kill(name)));
     await eventually(() => expect(placed).toBeGreaterThanOrEqual(140), { timeoutMs: 120_000, intervalMs: 100 });

@@ -19,6 +19,7 @@ import { ORDER_OUTCOME_COMPONENT } from '../../event-handlers/order-outcome/inde
 import { orderViewQueueName } from '../../event-handlers/order-view/index.js';
 import { declareHistoryStream, historyStreamName } from '../../event-handlers/order-view/history.js';
 import { viewEventTypes } from '../../event-handlers/order-view/story.js';
+import { shippingQueueName } from '../../event-handlers/shipping/index.js';
 import { deleteTopology } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
@@ -27,7 +28,7 @@ const credentials = generateBrokerCredentials(`test-${randomUUID().slice(0, 8)}-
 const retryDelaysMs = [100, 200];
 const queueOf = (component: BrokerComponent) => consumerQueueName(exchange, consumedQueue[component]);
 
-/** What each component's queue is bound to in the code (the bridge's reactions need a client, so its two types are named). */
+/** What each component's queue is bound to in the code (the bridge's and shipping's reactions need their clients, so their types are named). */
 const bindingsOfComponent: Record<BrokerComponent, string[]> = {
   api: ['catalog.product-updated'],
   worker: ['catalog.product-updated'],
@@ -35,6 +36,7 @@ const bindingsOfComponent: Record<BrokerComponent, string[]> = {
   notifications: bindingsOf(notificationReactions),
   'order-outcome': ['inventory.reserved', 'inventory.rejected'],
   'order-view': [...viewEventTypes],
+  shipping: ['order.confirmed', 'order.cancelled'],
 };
 
 const connections: ChannelModel[] = [];
@@ -94,6 +96,7 @@ describe('the queue names the permissions are written for', () => {
     expect(queueOf('notifications')).toBe(notificationsQueueName(exchange));
     expect(queueOf('order-outcome')).toBe(consumerQueueName(exchange, ORDER_OUTCOME_COMPONENT));
     expect(queueOf('order-view')).toBe(orderViewQueueName(exchange));
+    expect(queueOf('shipping')).toBe(shippingQueueName(exchange));
   });
 });
 
@@ -111,7 +114,7 @@ describe('a component user on the real broker', () => {
     expect((await channel.checkQueue(deadLetterQueueName(queue))).messageCount).toBe(1);
   });
 
-  it.each(['api', 'worker', 'inventory'] as const)('%s publishes events to the exchange', async (component) => {
+  it.each(['api', 'worker', 'inventory', 'shipping'] as const)('%s publishes events to the exchange', async (component) => {
     const channel = await channelAs(component);
     await declareEventsExchange(channel, exchange);
     await expect(publish(channel, exchange, 'order.confirmed')).resolves.toBeUndefined();

@@ -9,6 +9,8 @@ import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from '../../event-handl
 import { ORDER_OUTCOME_SCHEMA } from '../../event-handlers/order-outcome/index.js';
 import { ORDER_VIEW_SCHEMA } from '../../event-handlers/order-view/store.js';
 import { PAYMENTS_SCHEMA } from '../../payment-provider/store.js';
+import { CARRIER_SCHEMA } from '../../carrier/store.js';
+import { SHIPPING_SCHEMA } from '../../event-handlers/shipping/store.js';
 import { openDatabase, type Database } from '../../platform/store/database.js';
 import { applyDatabaseUsers, DATABASE_COMPONENTS, databaseRoleOf, schemasOf, type DatabaseComponent } from '../../platform/store/database-users.js';
 import { migrate } from '../../platform/store/migrations.js';
@@ -65,6 +67,8 @@ describe('database users', () => {
       notifications: [NOTIFICATIONS_SCHEMA],
       'order-outcome': [ORDER_OUTCOME_SCHEMA],
       'order-view': [ORDER_VIEW_SCHEMA],
+      carrier: [CARRIER_SCHEMA],
+      shipping: [SHIPPING_SCHEMA],
     });
   });
 

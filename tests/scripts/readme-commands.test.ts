@@ -224,7 +224,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
     // mirrors; a terminal shows no difference. Either way npm must outlast the stack: everything stopped before it exits.
     expect([{ code: 0, signal: null }, { code: null, signal: 'SIGINT' }], tail(output)).toContainEqual({ code, signal });
     expect(output).toContain('SIGINT: stopping the stack');
-    for (const stopped of ['api', 'worker', 'order-view', 'order-outcome', 'notifications', 'inventory', 'payment-provider', 'Temporal dev server', 'RabbitMQ']) {
+    for (const stopped of ['api', 'worker', 'shipping', 'carrier', 'order-view', 'order-outcome', 'notifications', 'inventory', 'payment-provider', 'Temporal dev server', 'RabbitMQ']) {
       expect(output, tail(output)).toMatch(new RegExp(`^stack\\s+\\| ${stopped} stopped$`, 'm'));
     }
     expect(output).not.toMatch(/did not stop within/);

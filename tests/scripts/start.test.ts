@@ -13,8 +13,19 @@ import { call, orderRequest } from '../support/http.js';
 import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
+/** CARRIER_PORT/URL and SHIPPING_PORT/URL on free ports. */
+async function shippingPorts(): Promise<Record<string, string>> {
+  const [carrier, shipping] = [await findFreePort(), await findFreePort()];
+  return {
+    CARRIER_PORT: String(carrier),
+    CARRIER_URL: `http://127.0.0.1:${carrier}`,
+    SHIPPING_PORT: String(shipping),
+    SHIPPING_URL: `http://127.0.0.1:${shipping}`,
+  };
+}
+
 /** The order the supervisor starts its components in; they must stop in the reverse. */
-const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'];
+const COMPONENT_NAMES = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'carrier', 'shipping', 'worker', 'api'];
 
 type Supervisor = Supervised;
 
@@ -59,6 +70,8 @@ describe('npm start, against the test servers', () => {
       NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
       ORDER_VIEW_PORT: String(orderViewPort),
       ORDER_VIEW_URL: `http://127.0.0.1:${orderViewPort}`,
+      // Free ports for the carrier and shipping too, so this run cannot meet another stack on their defaults.
+      ...(await shippingPorts()),
       // Queues and the task queue of their own, so no other test's consumers or workers take this run's work.
       EVENTS_EXCHANGE: `test.start.${suffix}`,
       TEMPORAL_TASK_QUEUE: `orders-start-${suffix}`,

@@ -32,7 +32,13 @@ export function testConfig(
     NOTIFICATIONS_PORT: '0',
     ORDER_OUTCOME_PORT: '0',
     ORDER_VIEW_PORT: '0',
+    CARRIER_PORT: '0',
+    SHIPPING_PORT: '0',
     WORKER_METRICS_PORT: '0',
+    // A parcel arrives a second after it leaves, and a carrier failing for a while is asked again within a second.
+    CARRIER_DELIVERY_DELAY: '1s',
+    SHIPPING_RETRY_DELAYS_MS: '200,500',
+    SHIPPING_TRACKING_INTERVAL: '200ms',
     // Tests fire requests in bursts from one address; only the rate-limit test sets a low budget, on purpose.
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...overrides,

@@ -7,6 +7,8 @@ export interface Endpoints {
   paymentProvider: string;
   inventory: string;
   notifications: string;
+  carrier: string;
+  shipping: string;
 }
 import { eventually } from './broker.js';
 import { adminAuth, serviceAuth } from './secrets.js';

@@ -7,13 +7,15 @@ import { startInventory } from '../../event-handlers/inventory/index.js';
 import { startNotifications } from '../../event-handlers/notifications/index.js';
 import { startOrderOutcome } from '../../event-handlers/order-outcome/index.js';
 import { startOrderView } from '../../event-handlers/order-view/index.js';
+import { startCarrier } from '../../carrier/server.js';
+import { startShipping } from '../../event-handlers/shipping/index.js';
 import { startWorker } from '../../worker/index.js';
 import { startApi } from '../../api/index.js';
 import { createTestDatabase } from './databases.js';
 import { eventually, testConfig, testLog } from './broker.js';
 import { workflowBundle } from './workflow-harness.js';
 
-export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'worker' | 'api';
+export type ComponentName = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'carrier' | 'shipping' | 'worker' | 'api';
 
 export interface Stack {
   config: Config;
@@ -24,6 +26,9 @@ export interface Stack {
   orderOutcome: string;
   /** The order view's surface (service token). */
   orderView: string;
+  /** The carrier stand-in's API (its store counts the bookings per order). */
+  carrier: string;
+  shipping: string;
   /** The worker's /health and /metrics. */
   worker: string;
   /** Stops one component (to simulate it being down); `start` brings it back with the same configuration. */
@@ -60,6 +65,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     notifications: () => startNotifications(config, testLog.child({ component: 'notifications' })),
     'order-outcome': () => startOrderOutcome(config, testLog.child({ component: 'order-outcome' })),
     'order-view': () => startOrderView(config, testLog.child({ component: 'order-view' })),
+    carrier: () => startCarrier(config, testLog.child({ component: 'carrier' })),
+    shipping: () => startShipping(config, testLog.child({ component: 'shipping' })),
     worker: () => startWorker(config, testLog.child({ component: 'worker' }), { workflowBundle: bundle }),
     api: () => startApi(config, testLog.child({ component: 'api' })),
   };
@@ -75,7 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   };
 
-  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'] as const) {
+  for (const component of ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'carrier', 'shipping', 'worker', 'api'] as const) {
     await start(component);
   }
   const stack: Stack = {
@@ -88,6 +95,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     notifications: urls.notifications!,
     orderOutcome: urls['order-outcome']!,
     orderView: urls['order-view']!,
+    carrier: urls.carrier!,
+    shipping: urls.shipping!,
     worker: urls.worker!,
     async stop(component) {
       await running.get(component)?.stop();
@@ -126,13 +135,26 @@ function urlSetting(component: ComponentName, url: string): Partial<Config> {
       return { ORDER_OUTCOME_URL: url };
     case 'order-view':
       return { ORDER_VIEW_URL: url };
+    case 'carrier':
+      return { CARRIER_URL: url };
+    case 'shipping':
+      return { SHIPPING_URL: url };
     default:
       return {};
   }
 }
 
 function portSetting(component: ComponentName): keyof Config | undefined {
-  return ({ 'payment-provider': 'PAYMENT_PROVIDER_PORT', inventory: 'INVENTORY_PORT', notifications: 'NOTIFICATIONS_PORT', 'order-outcome': 'ORDER_OUTCOME_PORT', 'order-view': 'ORDER_VIEW_PORT', api: 'PORT' } as const)[
-    component as 'api'
-  ];
+  return (
+    {
+      'payment-provider': 'PAYMENT_PROVIDER_PORT',
+      inventory: 'INVENTORY_PORT',
+      notifications: 'NOTIFICATIONS_PORT',
+      'order-outcome': 'ORDER_OUTCOME_PORT',
+      'order-view': 'ORDER_VIEW_PORT',
+      carrier: 'CARRIER_PORT',
+      shipping: 'SHIPPING_PORT',
+      api: 'PORT',
+    } as const
+  )[component as 'api'];
 }

@@ -15,7 +15,7 @@ import { createTestDatabase } from '../databases.js';
 import { eventually } from '../broker.js';
 import { TEST_SECRETS } from '../secrets.js';
 
-export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'worker' | 'api';
+export type Component = 'payment-provider' | 'inventory' | 'notifications' | 'order-outcome' | 'order-view' | 'carrier' | 'shipping' | 'worker' | 'api';
 
 const entries: Record<Component, string> = {
   'payment-provider': 'payment-provider/main.ts',
@@ -23,6 +23,8 @@ const entries: Record<Component, string> = {
   notifications: 'event-handlers/notifications/main.ts',
   'order-outcome': 'event-handlers/order-outcome/main.ts',
   'order-view': 'event-handlers/order-view/main.ts',
+  carrier: 'carrier/main.ts',
+  shipping: 'event-handlers/shipping/main.ts',
   worker: 'worker/main.ts',
   api: 'api/main.ts',
 };
@@ -50,6 +52,8 @@ export interface FaultCluster {
   readonly paymentProvider: string;
   readonly inventory: string;
   readonly notifications: string;
+  readonly carrier: string;
+  readonly shipping: string;
   readonly managementUrl: string;
   readonly amqpUrl: string;
   /** Starts an instance (again), optionally with extra environment such as CRASH_AT; resolves once it logged "started". */
@@ -66,7 +70,7 @@ export interface FaultCluster {
   teardown(): Promise<void>;
 }
 
-const defaultInstances: InstanceName[] = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'worker', 'api'];
+const defaultInstances: InstanceName[] = ['payment-provider', 'inventory', 'notifications', 'order-outcome', 'order-view', 'carrier', 'shipping', 'worker', 'api'];
 
 export async function startFaultCluster(options: FaultClusterOptions = {}): Promise<FaultCluster> {
   const infrastructure = inject('infrastructure');
@@ -89,6 +93,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     notifications: await findFreePort(),
     orderOutcome: await findFreePort(),
     orderView: await findFreePort(),
+    carrier: await findFreePort(),
+    shipping: await findFreePort(),
   };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -113,6 +119,14 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     ORDER_OUTCOME_URL: `http://127.0.0.1:${ports.orderOutcome}`,
     ORDER_VIEW_PORT: String(ports.orderView),
     ORDER_VIEW_URL: `http://127.0.0.1:${ports.orderView}`,
+    CARRIER_PORT: String(ports.carrier),
+    CARRIER_URL: `http://127.0.0.1:${ports.carrier}`,
+    SHIPPING_PORT: String(ports.shipping),
+    SHIPPING_URL: `http://127.0.0.1:${ports.shipping}`,
+    // Every confirmed order ships and is delivered within the ledger's wait.
+    CARRIER_DELIVERY_DELAY: '1s',
+    SHIPPING_RETRY_DELAYS_MS: '200,500,1000',
+    SHIPPING_TRACKING_INTERVAL: '300ms',
     // Nobody calls the worker's metrics server here; each worker takes a free port.
     WORKER_METRICS_PORT: '0',
     INVENTORY_TIMEOUT: '2m',
@@ -135,7 +149,10 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     const second = name.includes('#');
     const instanceEnv = { ...env, ...extraEnv };
     // A second instance of an HTTP component takes its own port; only the first is what the others call.
-    if (second) Object.assign(instanceEnv, { PORT: '0', PAYMENT_PROVIDER_PORT: '0', INVENTORY_PORT: '0', NOTIFICATIONS_PORT: '0', ORDER_OUTCOME_PORT: '0', ORDER_VIEW_PORT: '0' });
+    if (second) {
+      const ports = ['PORT', 'PAYMENT_PROVIDER_PORT', 'INVENTORY_PORT', 'NOTIFICATIONS_PORT', 'ORDER_OUTCOME_PORT', 'ORDER_VIEW_PORT', 'CARRIER_PORT', 'SHIPPING_PORT'];
+      Object.assign(instanceEnv, Object.fromEntries(ports.map((variable) => [variable, '0'])));
+    }
     const child = spawn(process.execPath, ['--import', 'tsx', entries[componentOf(name)]], {
       cwd: repositoryRoot,
       env: instanceEnv,
@@ -180,6 +197,8 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
     paymentProvider: env.PAYMENT_PROVIDER_URL!,
     inventory: env.INVENTORY_URL!,
     notifications: env.NOTIFICATIONS_URL!,
+    carrier: env.CARRIER_URL!,
+    shipping: env.SHIPPING_URL!,
     managementUrl,
     amqpUrl: broker.url,
     start,

@@ -7,7 +7,7 @@ const terminal = ['CONFIRMED', 'REJECTED', 'PAYMENT_DECLINED', 'CANCELLED'];
 
 /** The notifications a customer gets for each terminal state, each exactly once. */
 const expectedNotifications: Record<string, string[]> = {
-  CONFIRMED: ['ORDER_CONFIRMED', 'ORDER_PLACED'],
+  CONFIRMED: ['ORDER_CONFIRMED', 'ORDER_DELIVERED', 'ORDER_PLACED', 'ORDER_SHIPPED'],
   CANCELLED: ['ORDER_CANCELLED', 'ORDER_PLACED'],
   PAYMENT_DECLINED: ['ORDER_PLACED', 'PAYMENT_DECLINED'],
   REJECTED: [],
@@ -92,7 +92,27 @@ export async function checkLedger(input: LedgerInput): Promise<LedgerReport> {
     });
   }, { timeoutMs, intervalMs: 500 });
 
-  // 5. Every event was handled by each consumer or sits, visible, in a dead-letter queue: nothing left in flight.
+  // 5. Every confirmed order shipped exactly once (one booking at the carrier, one shipment.dispatched emitted) and was
+  //    delivered; no other order, cancelled ones above all, ever reached the carrier or left shipping.
+  await eventually(async () => {
+    await inBatches(orders, async (order) => {
+      const where = `shipping of ${order.status} order ${order.orderId}`;
+      const bookings = (await ownerCall(`${endpoints.carrier}/shipments?orderId=${encodeURIComponent(order.orderId)}`)).body as { shipments: { status: string }[] };
+      const journal = (await ownerCall(`${endpoints.shipping}/journal?orderId=${encodeURIComponent(order.orderId)}`)).body as { entries: { kind: string; name: string }[] };
+      const emitted = journal.entries.filter((entry) => entry.kind === 'event-emitted').map((entry) => entry.name);
+      if (order.status === 'CONFIRMED') {
+        expect(bookings.shipments.map((shipment) => shipment.status), `${where}: carrier bookings`).toEqual(['DELIVERED']);
+        expect(emitted.sort(), `${where}: events emitted`).toEqual(['shipment.delivered', 'shipment.dispatched']);
+        const relayed = journal.entries.filter((entry) => entry.kind === 'event-relayed').map((entry) => entry.name);
+        expect(relayed.sort(), `${where}: events relayed`).toEqual(['shipment.delivered', 'shipment.dispatched']);
+      } else {
+        expect(bookings.shipments, `${where}: carrier bookings`).toEqual([]);
+        expect(emitted, `${where}: events emitted`).toEqual([]);
+      }
+    });
+  }, { timeoutMs, intervalMs: 500 });
+
+  // 6. Every event was handled by each consumer or sits, visible, in a dead-letter queue: nothing left in flight.
   await eventually(async () => {
     // A stream (the order view's history) keeps what it was given by design: it is not a backlog.
     const queues = (await listQueues(input.managementUrl)).filter((queue) => queue.type !== 'stream');
