@@ -114,6 +114,10 @@ describe('shipping a confirmed order', () => {
     );
     // Delivered: the label's work is done, so shipping keeps the address no longer.
     expect(await storedAddressOf(orderId)).toBeNull();
+    // The order view, fed by the same events, shows the customer the shipment with its tracking number.
+    await eventually(async () =>
+      expect((await getOrder(stack, orderId)).body.shipment).toEqual({ status: 'DELIVERED', carrier: 'Swiftpost', trackingNumber: delivered.trackingNumber }),
+    );
 
     const timeline = await eventually(async () => {
       const body = await timelineOf(orderId);
@@ -166,8 +170,11 @@ describe('a shipment that cannot go', () => {
     });
     expect(eventsFor(orderId, 'shipment.dispatched')).toEqual([]);
     expect(await bookingsAtCarrier(orderId)).toEqual([]);
-    // A business exception, not a compensation: the money stays captured, the order confirmed.
-    expect((await getOrder(stack, orderId)).body).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' } });
+    // A business exception, not a compensation: the money stays captured, the order confirmed, and the order view shows
+    // the failed shipment for an operator.
+    await eventually(async () =>
+      expect((await getOrder(stack, orderId)).body).toMatchObject({ status: 'CONFIRMED', payment: { status: 'CAPTURED' }, shipment: { status: 'FAILED', carrier: 'Swiftpost' } }),
+    );
     expect(await storedAddressOf(orderId)).toBeNull();
 
     const { entries } = await timelineOf(orderId);
