@@ -4,11 +4,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadLetters, type DeadLetters } from '../../platform/messaging/dead-letters.js';
 import { eventually, testLog } from '../support/broker.js';
-import { call, notificationsOf } from '../support/http.js';
+import { call, ownerCall } from '../support/http.js';
 import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
+import { orderViewQueueName } from '../../event-handlers/order-view/index.js';
 
 const EXCHANGE = 'ensemble.events';
+/** The order view's queue on the standard exchange. */
+const ORDER_VIEW_QUEUE = orderViewQueueName(EXCHANGE);
 const MAX_ATTEMPTS = 5;
 let cluster: FaultCluster;
 let deadLetters: DeadLetters;
@@ -25,6 +28,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.teardown();
 });
+
+/** The order view's own surface, where the test sees what the view holds (the API would answer from its own writes too). */
+const orderViewUrl = () => cluster.env.ORDER_VIEW_URL!;
 
 async function depthOf(queue: string): Promise<number> {
   return (await deadLetters.list()).find((listed) => listed.queue === queue)?.messages ?? 0;
@@ -124,49 +130,42 @@ describe('poison and unroutable messages', () => {
 
   it('an unroutable event (a binding removed) is caught in the unroutable queue, listed, and replayed once the binding is back', async () => {
     const scenario = new Scenario(cluster);
-    const sku = await scenario.product(10);
 
-    // An operator (or a botched deploy) removes notifications' binding for order.placed.
+    // An operator (or a botched deploy) removes the order view's binding for order.rejected, the one queue bound to it.
+    // (An event other queues still take is not unroutable: the alternate exchange sees only events that reach no queue.)
     const connection = await amqplib.connect(cluster.amqpUrl);
     try {
       const channel = await connection.createChannel();
-      await channel.unbindQueue('notifications', EXCHANGE, 'order.placed');
+      await channel.unbindQueue(ORDER_VIEW_QUEUE, EXCHANGE, 'order.rejected');
     } finally {
       await connection.close();
     }
 
-    const answer = await scenario.order([{ sku, quantity: 1 }]);
-    const orderId = answer.body.orderId as string;
-    await scenario.waitForStatus(orderId, 'CONFIRMED');
+    const answer = await scenario.order([{ sku: 'NO-SUCH-SKU', quantity: 1 }]);
+    expect(answer.status).toBe(422);
+    const orderId = answer.body.error.orderId as string;
 
-    // order.placed reached no queue: the alternate exchange kept it, and the tooling shows it with its reason.
+    // order.rejected reached no queue: the alternate exchange kept it, and the tooling shows it with its reason.
     await eventually(async () => expect(await depthOf(`${EXCHANGE}.unroutable`)).toBe(1), { timeoutMs: 30_000, intervalMs: 250 });
     expect((await deadLetters.list()).find((queue) => queue.queue === `${EXCHANGE}.unroutable`)).toMatchObject({ kind: 'unroutable', messages: 1 });
     const [unroutable] = await deadLetters.show(`${EXCHANGE}.unroutable`);
-    expect(unroutable).toMatchObject({ messageId: `${orderId}:order.placed`, type: 'order.placed', orderId });
-    expect(unroutable!.reason).toBe('unroutable: no queue was bound for routing key "order.placed"');
+    expect(unroutable).toMatchObject({ messageId: `${orderId}:order.rejected`, type: 'order.rejected', orderId });
+    expect(unroutable!.reason).toBe('unroutable: no queue was bound for routing key "order.rejected"');
 
-    // Without order.placed notifications has no contact for the confirmation: it retried, then gave up into its DLQ.
-    await eventually(async () => expect(await depthOf('notifications.dlq')).toBe(leftInDeadLetterQueues['notifications.dlq']! + 1), {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-    });
-    const confirmation = (await deadLetters.show('notifications.dlq')).find((letter) => letter.orderId === orderId);
-    expect(confirmation).toMatchObject({ messageId: `${orderId}:order.confirmed`, attempts: MAX_ATTEMPTS });
-    expect(confirmation!.reason).toContain('order.placed not seen');
-    expect(await notificationsOf(cluster, orderId)).toEqual([]);
+    // The view never heard of the order; the customer still reads it, from the API's record of its own answer.
+    expect((await ownerCall(`${orderViewUrl()}/orders/${orderId}`)).status).toBe(404);
+    expect((await call(`${cluster.api}/orders/${orderId}`)).body).toMatchObject({ orderId, status: 'REJECTED', reason: 'CART_INVALID' });
 
-    // Restarting notifications declares its bindings again; then the operator replays the event, and the confirmation after it.
-    await cluster.kill('notifications', 'SIGTERM');
-    await cluster.start('notifications');
+    // Restarting the view declares its bindings again; then the operator replays the event, and the view has the order.
+    await cluster.kill('order-view', 'SIGTERM');
+    await cluster.start('order-view');
     expect(await deadLetters.replay(`${EXCHANGE}.unroutable`)).toBe(1);
-    await eventually(async () => expect((await notificationsOf(cluster, orderId)).map((n) => n.type)).toEqual(['ORDER_PLACED']), {
+    await eventually(async () => expect((await ownerCall(`${orderViewUrl()}/orders/${orderId}`)).body).toMatchObject({ orderId, status: 'REJECTED', reason: 'CART_INVALID' }), {
       timeoutMs: 30_000,
       intervalMs: 250,
     });
-    expect(await deadLetters.replay('notifications.dlq', { messageId: `${orderId}:order.confirmed` })).toBe(1);
 
     const report = await scenario.ledger({ expectedDeadLetters: leftInDeadLetterQueues });
-    expect(report.statuses).toEqual({ [orderId]: 'CONFIRMED' });
+    expect(report.statuses).toEqual({ [orderId]: 'REJECTED' });
   });
 });
