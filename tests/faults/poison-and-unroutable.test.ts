@@ -8,6 +8,7 @@ import { call, ownerCall } from '../support/http.js';
 import { startFaultCluster, type FaultCluster } from '../support/faults/cluster.js';
 import { Scenario } from '../support/faults/scenario.js';
 import { orderViewQueueName } from '../../event-handlers/order-view/index.js';
+import { historyStreamName } from '../../event-handlers/order-view/history.js';
 
 const EXCHANGE = 'ensemble.events';
 /** The order view's queue on the standard exchange. */
@@ -111,10 +112,13 @@ describe('poison and unroutable messages', () => {
     await publishRaw('order.placed', JSON.stringify({ eventId: 'not-an-envelope', type: 'order.placed', hello: 'world' }), 'not-an-envelope');
     leftInDeadLetterQueues['inventory.dlq'] = 1;
     leftInDeadLetterQueues['notifications.dlq'] = 1;
+    // The order view takes both types, so it dead-letters both (and its rebuild skips them in its history stream).
+    leftInDeadLetterQueues[`${ORDER_VIEW_QUEUE}.dlq`] = 2;
 
     await eventually(async () => {
       expect(await depthOf('inventory.dlq')).toBe(1);
       expect(await depthOf('notifications.dlq')).toBe(1);
+      expect(await depthOf(`${ORDER_VIEW_QUEUE}.dlq`)).toBe(2);
     }, { timeoutMs: 30_000, intervalMs: 250 });
     const [unreadable] = await deadLetters.show('inventory.dlq');
     expect(unreadable).toMatchObject({ messageId: 'malformed-json', attempts: 1, event: '{"eventId": "half a message' });
@@ -131,12 +135,14 @@ describe('poison and unroutable messages', () => {
   it('an unroutable event (a binding removed) is caught in the unroutable queue, listed, and replayed once the binding is back', async () => {
     const scenario = new Scenario(cluster);
 
-    // An operator (or a botched deploy) removes the order view's binding for order.rejected, the one queue bound to it.
-    // (An event other queues still take is not unroutable: the alternate exchange sees only events that reach no queue.)
+    // A botched deploy of the order view's topology loses its bindings for order.rejected (its queue's and its history
+    // stream's), the only ones there are. An event some other queue still takes is not unroutable: the alternate
+    // exchange sees only events that reach no queue at all.
     const connection = await amqplib.connect(cluster.amqpUrl);
     try {
       const channel = await connection.createChannel();
       await channel.unbindQueue(ORDER_VIEW_QUEUE, EXCHANGE, 'order.rejected');
+      await channel.unbindQueue(historyStreamName(EXCHANGE), EXCHANGE, 'order.rejected');
     } finally {
       await connection.close();
     }
@@ -156,7 +162,7 @@ describe('poison and unroutable messages', () => {
     expect((await ownerCall(`${orderViewUrl()}/orders/${orderId}`)).status).toBe(404);
     expect((await call(`${cluster.api}/orders/${orderId}`)).body).toMatchObject({ orderId, status: 'REJECTED', reason: 'CART_INVALID' });
 
-    // Restarting the view declares its bindings again; then the operator replays the event, and the view has the order.
+    // Restarting the view declares its bindings (queue and stream) again; then the operator replays the event, and the view has the order.
     await cluster.kill('order-view', 'SIGTERM');
     await cluster.start('order-view');
     expect(await deadLetters.replay(`${EXCHANGE}.unroutable`)).toBe(1);
