@@ -1,4 +1,5 @@
 // Shipping's store: one shipment per order, from "to book" through dispatched to delivered (or failed, or never, when cancelled).
+import type { EventData } from '../../platform/events/catalog.js';
 import { eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import type { TraceCarrier } from '../../platform/observability/tracing.js';
 import type { Queryable } from '../../platform/store/database.js';
@@ -54,14 +55,8 @@ export const shippingMigrations: Migration[] = [
   },
 ];
 
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2?: string | undefined;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+/** The address as order.confirmed carries it: the event catalog is its one definition. */
+export type ShippingAddress = NonNullable<EventData<'order.confirmed'>['shippingAddress']>;
 
 export interface ShipmentRow {
   order_id: string;
