@@ -38,6 +38,11 @@ const devStackSettings = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
   RABBITMQ_PORT: z.coerce.number().int().min(1).max(65_535).default(5672),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65_535).default(15672),
+  /**
+   * Fixed by default, so the node finds its queues again on the next start (RabbitMQ keys its database by node name);
+   * a second stack on the same machine (npm run bench's) needs a name of its own.
+   */
+  RABBITMQ_NODE_NAME: z.string().regex(/^[\w.-]+@[\w.-]+$/, 'expected name@host, e.g. ensemble@localhost').default('ensemble@localhost'),
 });
 type DevStackSettings = z.infer<typeof devStackSettings>;
 
@@ -428,8 +433,7 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
     dataDir: join(dataDir, 'rabbitmq'),
     port: settings.RABBITMQ_PORT,
     managementPort: settings.RABBITMQ_MANAGEMENT_PORT,
-    // Fixed, so the node finds its queues again on the next start (RabbitMQ keys its database by node name).
-    nodeName: 'ensemble@localhost',
+    nodeName: settings.RABBITMQ_NODE_NAME,
     distPort: await findFreePort(),
     log: terminalLog,
   });
