@@ -74,6 +74,7 @@ export async function startOwnStack(options: { log: (line: string) => void; sett
     // The banner comes after /health; the credentials file and secrets are written before any component starts.
     const credentials = JSON.parse(await readFile(join(dataDir, 'rabbitmq', 'credentials.json'), 'utf8')) as { admin: { amqpUrl: string } };
     const secrets = JSON.parse(await readFile(join(dataDir, 'local-secrets.json'), 'utf8')) as { JWT_SECRET: string };
+    options.log(`its stack is up (npm start pid ${child.pid}): API ${apiUrl}, Temporal 127.0.0.1:${ports.TEMPORAL_PORT}`);
     return {
       apiUrl,
       temporalAddress: `127.0.0.1:${ports.TEMPORAL_PORT}`,

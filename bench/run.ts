@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       say(`${signal}: stopping after the current segment's in-flight operations, then cleaning up`);
+      process.exitCode = 130;
       interrupted.abort();
     });
   }
