@@ -16,6 +16,10 @@ export interface TemporalDevServerOptions {
    * http://127.0.0.1:3000/codec; omitted = the UI shows payloads as stored (encrypted).
    */
   codecEndpoint?: string;
+  /** `PRAGMA=VALUE` statements for its SQLite file (`--sqlite-pragma`), e.g. `journal_mode=wal`. */
+  sqlitePragmas?: readonly string[];
+  /** `KEY=VALUE` dynamic configuration (`--dynamic-config-value`); values are YAML, e.g. `matching.numTaskqueueReadPartitions=1`. */
+  dynamicConfig?: readonly string[];
   /** Created at launch in addition to "default". */
   namespace?: string;
   log: ProgressLog;
@@ -38,6 +42,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await mkdir(dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);
   }
+  if (dbFile) for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
+  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const definition of searchAttributeDefinitions) args.push('--search-attribute', `${definition.name}=${definition.type}`);

@@ -1,5 +1,8 @@
 // The local-server helpers where a user sees failures: busy ports, a missing Temporal CLI, and the servers tests run on.
 import { execFile } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -8,6 +11,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { assertPortsFree, findFreePort, PortsInUseError } from '../../scripts/local-servers/ports.js';
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
+import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
 
 const run = promisify(execFile);
 
@@ -41,6 +45,35 @@ describe('the Temporal CLI', () => {
     const cli = await locateTemporalCli();
     const { stdout } = await run(cli, ['--version']);
     expect(stdout).toMatch(/^temporal version \d+\.\d+\.\d+/);
+  });
+});
+
+describe('the Temporal dev server npm start runs', () => {
+  /** SQLite's file header: bytes 18 and 19 are the write and read format versions, 2 in write-ahead-log mode, 1 in rollback-journal mode. */
+  async function journalFormat(file: string): Promise<number[]> {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer } = await handle.read(Buffer.alloc(20), 0, 20, 0);
+      return [buffer[18]!, buffer[19]!];
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it.each([
+    { pragmas: ['journal_mode=wal', 'synchronous=normal'], format: [2, 2], what: 'in write-ahead-log mode with its pragmas (npm start\'s default)' },
+    { pragmas: [], format: [1, 1], what: 'in SQLite\'s own rollback-journal mode with none' },
+  ])('keeps its SQLite file $what', { timeout: 120_000 }, async ({ pragmas, format }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ensemble-temporal-sqlite-'));
+    const dbFile = join(dir, 'temporal.db');
+    const quiet = { info: () => {}, warn: () => {} };
+    const server = await startTemporalDevServer({ cliPath: await locateTemporalCli(), port: await findFreePort(), uiPort: await findFreePort(), dbFile, sqlitePragmas: pragmas, log: quiet });
+    try {
+      expect(await journalFormat(dbFile)).toEqual(format);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

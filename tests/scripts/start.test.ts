@@ -226,3 +226,17 @@ describe('npm start with a busy port', () => {
     }
   });
 });
+
+describe('npm start with a malformed dev server setting', () => {
+  it('names the setting and what it expects, and exits 1 without starting anything', async () => {
+    const supervisor = startSupervisor({ TEMPORAL_DEV_SQLITE_PRAGMAS: 'journal_mode=wal,fast please', DATA_DIR: ':memory:' });
+    try {
+      const { code } = await exitWithin(supervisor, 30_000);
+      expect(code, supervisor.output()).toBe(1);
+      expect(supervisor.output()).toContain('TEMPORAL_DEV_SQLITE_PRAGMAS: expected comma-separated PRAGMA=VALUE, got fast please');
+      expect(startedComponents(supervisor.output())).toEqual([]);
+    } finally {
+      killGroup(supervisor.process.pid);
+    }
+  });
+});
