@@ -14,7 +14,7 @@ function report(scenarios: Record<string, ScenarioReport>): BenchReport {
     startedAt: '2026-11-22T14:00:00.000Z',
     finishedAt: '2026-11-22T14:10:00.000Z',
     // Any name, so escaping can be tested; the bench's own are plain words.
-    scenarios: scenarios as BenchReport['scenarios'],
+    scenarios,
     ratios: {},
   };
 }
