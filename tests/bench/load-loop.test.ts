@@ -206,13 +206,14 @@ describe('runSegment, open loop', () => {
   it('skips arrivals once the outstanding operations reach 50 per client, counting those skipped in the window', async () => {
     // Operations that never finish on their own: the loop fills up to the cap during the ramp.
     const fake = fakeScenario(() => ({}));
-    const result = await runSegment(fake.scenario, plan({ shape: { concurrency: 1, rate: 1000 }, rampMs: 300, measureMs: 300, drainMs: 100 }));
+    const result = await runSegment(fake.scenario, plan({ shape: { concurrency: 1, rate: 1000 }, rampMs: 600, measureMs: 300, drainMs: 100 }));
     expect(fake.maxInFlight()).toBe(50);
     expect(result.backlogStart.outstanding).toBe(50);
     expect(result.backlogEnd.outstanding).toBe(50);
-    // About 300 arrivals were due in the window; none could be issued.
+    // About 300 arrivals were due in the window; none could be issued. The ~550 skipped during the ramp are not counted
+    // (the upper bound leaves room for a loop running late into the window, catching up on the ramp's arrivals).
     expect(result.skipped).toBeGreaterThan(100);
-    expect(result.skipped).toBeLessThanOrEqual(600);
+    expect(result.skipped).toBeLessThanOrEqual(450);
     expect(result.completions).toBe(0);
   });
 });
