@@ -49,6 +49,9 @@ export async function runSegment(scenario: Scenario, plan: SegmentPlan): Promise
     issuing = false;
   };
   plan.stopped?.addEventListener('abort', stop);
+  // A signal aborted already never fires 'abort'. Without this the closed loop still issued work, and the open loop
+  // spun forever: its sleeps end at once on an aborted signal, so it only ever yielded to microtasks and starved timers and I/O.
+  if (plan.stopped?.aborted) stop();
 
   const once = async () => {
     outstanding++;

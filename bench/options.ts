@@ -69,10 +69,11 @@ const schema = z.object({
     return [...new Set(names)] as ScenarioName[];
   }),
   quick: z.boolean().default(false),
-  url: z.url({ error: '--url must be a URL such as http://127.0.0.1:3000' }).optional(),
+  // http(s) only: `localhost:3000` parses as a URL whose scheme is `localhost:`, and the bench would only fail at its first request.
+  url: z.url({ protocol: /^https?$/, error: '--url must be a URL such as http://127.0.0.1:3000' }).optional(),
   'temporal-address': z.string().regex(/^[^\s:]+:\d+$/, '--temporal-address must be host:port').optional(),
   'amqp-url': z.string().regex(/^amqps?:\/\//, '--amqp-url must be an amqp:// URL').optional(),
-  'events-exchange': z.string().min(1).optional(),
+  'events-exchange': z.string().min(1, '--events-exchange must not be empty').optional(),
   pids: z.string().optional().transform((raw, ctx) => {
     if (raw === undefined) return {};
     const pairs = raw.split(',').map((pair) => /^([\w-]+)=(\d+)$/.exec(pair.trim()));
@@ -82,7 +83,7 @@ const schema = z.object({
     }
     return Object.fromEntries(pairs.map((pair) => [pair![1]!, Number(pair![2])]));
   }),
-  output: z.string().min(1).default('bench/results'),
+  output: z.string().min(1, '--output must not be empty').default('bench/results'),
 });
 
 export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {

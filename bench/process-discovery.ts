@@ -14,7 +14,9 @@ export const STACK_PROCESS_PATTERNS: readonly ProcessPattern[] = [
   { name: 'temporal', matches: (cmdline) => /\bserver start-dev\b/.test(cmdline) },
   { name: 'rabbitmq', matches: (cmdline) => /(^|\/)beam\.smp\b/.test(cmdline.split(' ')[0] ?? '') },
   { name: 'api', matches: runs('api/main.ts') },
-  { name: 'worker', matches: runs('worker/main.ts') },
+  // bench/worker/main.ts ends in /worker/main.ts too: without the exclusion a bench worker (a concurrent run's, a stale
+  // one) made the stack's worker ambiguous, or was measured as the stack's worker when that one was not running.
+  { name: 'worker', matches: (cmdline) => runs('worker/main.ts')(cmdline) && !runs('bench/worker/main.ts')(cmdline) },
   { name: 'payment-provider', matches: runs('payment-provider/main.ts') },
   { name: 'inventory', matches: runs('event-handlers/inventory/main.ts') },
   { name: 'notifications', matches: runs('event-handlers/notifications/main.ts') },
