@@ -126,6 +126,7 @@ async function main(): Promise<void> {
         ...describeOptions(options),
         stack: options.url ? `given: ${options.url}` : 'its own (npm start on free ports, fresh data folder)',
         commit: currentCommit(),
+        settings: stackSettings(),
       },
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -192,6 +193,12 @@ function describeOptions(options: BenchOptions): Record<string, unknown> {
     quick: options.quick,
     scenarios: options.scenarios,
   };
+}
+
+/** The settings a tuning experiment varies, as this run had them (empty: the defaults). */
+function stackSettings(): Record<string, string> {
+  const varied = /^(TEMPORAL_DEV_|WORKER_|CONSUMER_PREFETCH$|OUTBOX_)/;
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => varied.test(entry[0]) && entry[1] !== undefined));
 }
 
 function currentCommit(): string | null {
