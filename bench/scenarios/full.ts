@@ -10,6 +10,8 @@ export const TERMINAL_EVENT_TYPES = ['order.confirmed', 'order.cancelled', 'orde
 export const PROBE_SKU = 'BENCH-PROBE';
 const PROBE_STOCK = 10_000_000;
 const OUTCOME_TIMEOUT_MS = 120_000;
+/** Outcomes seen before their POST was answered, kept for it; far more than the clients can have in flight. */
+const EARLY_OUTCOMES_KEPT = 10_000;
 
 export interface FullScenarioOptions {
   apiUrl: string;
@@ -38,7 +40,11 @@ export async function fullScenario(options: FullScenarioOptions): Promise<Scenar
       if (!event.orderId || !event.type) return;
       const resolve = waiting.get(event.orderId);
       if (resolve) resolve(event.type);
-      else early.set(event.orderId, event.type);
+      else {
+        // On a stack others use too, most unclaimed outcomes are theirs: keep only the most recent few.
+        early.set(event.orderId, event.type);
+        if (early.size > EARLY_OUTCOMES_KEPT) early.delete(early.keys().next().value!);
+      }
     },
     { noAck: true },
   );
