@@ -26,6 +26,11 @@ export interface PublishEventInput<T extends EventType = EventType> {
   correlationId: string;
 }
 
+export interface PublishedEvent {
+  type: EventType;
+  eventId: string;
+}
+
 export function createActivities({ catalog, payments, publisher, paymentTokens }: ActivityDependencies) {
   return {
     async verifyCart(input: { items: OrderItem[]; expectedTotal?: number }): Promise<CartVerification> {
@@ -58,7 +63,11 @@ export function createActivities({ catalog, payments, publisher, paymentTokens }
       await payments.voidAuthorization({ authorizationId: input.authorizationId, idempotencyKey: `void:${input.orderId}` });
     },
 
-    async publishEvent<T extends EventType>(input: PublishEventInput<T>): Promise<void> {
+    /**
+     * Answers which event it published: a local activity's input is not kept in the workflow history, its result is,
+     * and the order's timeline reads the event from there.
+     */
+    async publishEvent<T extends EventType>(input: PublishEventInput<T>): Promise<PublishedEvent> {
       const event = createEvent(input.type, input.data, {
         eventId: input.eventId,
         correlationId: input.correlationId,
@@ -68,6 +77,7 @@ export function createActivities({ catalog, payments, publisher, paymentTokens }
       crashPoint('worker:before-publish');
       await publisher.publish(event as IntegrationEvent);
       activityLog()?.info('event published', { type: input.type, eventId: input.eventId, orderId: input.orderId });
+      return { type: input.type, eventId: input.eventId };
     },
   };
 }

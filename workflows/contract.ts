@@ -25,6 +25,12 @@ export const WorkflowPatch = {
    * accepted, a rejected cart publishes order.rejected, and order.confirmed carries the shipping address.
    */
   orderFactsForReaders: 'order-facts-for-readers',
+  /**
+   * Fewer commands and round trips per order: cart verification and every publish run as local activities (one
+   * MarkerRecorded event each, instead of an activity scheduled, started and completed through the server's task
+   * queues), and the verified total is upserted with its status in one command (the start already set CustomerId).
+   */
+  leanOrderPath: 'lean-order-path',
 } as const;
 
 /** The failure types the workflow and its activities use to say what went wrong; callers match on them. */

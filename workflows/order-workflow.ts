@@ -6,10 +6,12 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { EventData, EventType } from '../platform/events/catalog.js';
 import { CustomerIdAttribute, InventorySlowAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
@@ -33,10 +35,10 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /** Reads the local catalog replica: fast, and a few retries cover a store restarting. */
-const { verifyCart } = proxyActivities<Activities>({
+const cartVerificationOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumAttempts: 10 },
-});
+} as const;
 
 /** Talks to the processor: transient failures retry with backoff for as long as it takes; a decline never retries. */
 const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activities>({
@@ -50,10 +52,27 @@ const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activi
 });
 
 /** Publishing waits for the broker's confirm; while the broker is away the activity retries. */
-const { publishEvent } = proxyActivities<Activities>({
+const publishOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+} as const;
+
+/**
+ * The short steps: reading the catalog replica and publishing a fact. Both are quick and idempotent (a publish carries a
+ * deterministic eventId that consumers deduplicate), so they run as local activities: in the worker, inside the workflow
+ * task, recorded as one marker each, with no round trip through the server's task queues. Retries past a minute wait
+ * on a workflow timer. Payment calls stay regular activities: their retries can last long, and a regular activity
+ * shows its pending attempts to operators.
+ */
+const localShortSteps = {
+  verifyCart: proxyLocalActivities<Activities>(cartVerificationOptions).verifyCart,
+  publishEvent: proxyLocalActivities<Activities>(publishOptions).publishEvent,
+};
+/** The same steps as regular activities, for orders started before WorkflowPatch.leanOrderPath. */
+const regularShortSteps = {
+  verifyCart: proxyActivities<Activities>(cartVerificationOptions).verifyCart,
+  publishEvent: proxyActivities<Activities>(publishOptions).publishEvent,
+};
 
 export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const { orderId, customerId } = input;
@@ -73,16 +92,22 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   let outcome: InventoryOutcome | undefined;
   let cancelRequested = false;
 
-  const moveTo = (status: OrderStatus, reason?: string) => {
+  /** Moves the order on; `alongside` are search attributes that change with this step, upserted in the same command. */
+  const moveTo = (status: OrderStatus, reason?: string, alongside: SearchAttributeUpdatePair[] = []) => {
     state.status = status;
     if (reason !== undefined) state.reason = reason;
     state.updatedAt = new Date(Date.now()).toISOString();
-    upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
+    upsertSearchAttributes([...alongside, { key: OrderStatusAttribute, value: status }]);
   };
 
-  const publish = <T extends EventType>(type: T, data: EventData<T>) =>
+  // Decided once, before the first step, so one order never mixes the old path and the lean one.
+  const lean = patched(WorkflowPatch.leanOrderPath);
+  const { verifyCart, publishEvent } = lean ? localShortSteps : regularShortSteps;
+
+  const publish = async <T extends EventType>(type: T, data: EventData<T>) => {
     // Order id + event type is deterministic: a retried activity or a replayed workflow publishes the same eventId.
-    publishEvent({ type, data, orderId, eventId: `${orderId}:${type}`, correlationId: workflowInfo().workflowId });
+    await publishEvent({ type, data, orderId, eventId: `${orderId}:${type}`, correlationId: workflowInfo().workflowId });
+  };
 
   setHandler(orderStateQuery, () => state);
 
@@ -169,11 +194,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   state.lines = verification.lines;
   state.total = verification.total;
   state.currency = verification.currency;
-  upsertSearchAttributes([
-    { key: CustomerIdAttribute, value: customerId },
-    { key: OrderTotalAttribute, value: verification.total },
-  ]);
-  moveTo(OrderStatus.CART_VERIFIED);
+  const total: SearchAttributeUpdatePair = { key: OrderTotalAttribute, value: verification.total };
+  if (lean) {
+    moveTo(OrderStatus.CART_VERIFIED, undefined, [total]);
+  } else {
+    upsertSearchAttributes([{ key: CustomerIdAttribute, value: customerId }, total]);
+    moveTo(OrderStatus.CART_VERIFIED);
+  }
   cartChecked = true;
 
   const lines = state.lines.map(({ sku, quantity }) => ({ sku, quantity }));

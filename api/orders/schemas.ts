@@ -208,8 +208,9 @@ export const TimelineEntrySchema = z
     kind: z.string().meta({
       description:
         'What happened. From the workflow history: workflow-started, step-scheduled, step-started, step-retried, step-retrying, step-completed, step-failed, ' +
-        'event-published, update-accepted, update-completed, signal-received, timer-started, timer-fired, timer-cancelled, search-attributes-changed, ' +
-        'workflow-completed. From the journals: event-consumed (detail.outcome handled, duplicate, retry-scheduled or dead-lettered), event-emitted, ' +
+        'event-published, update-accepted, update-completed, signal-received, timer-started, timer-fired, timer-cancelled (inventory-slow-after, ' +
+        'inventory-deadline, or retry-backoff: a local step waiting for its next attempt), search-attributes-changed, workflow-completed. ' +
+        'Local steps (cart verification and publishes) show only started, retried, completed or failed. From the journals: event-consumed (detail.outcome handled, duplicate, retry-scheduled or dead-lettered), event-emitted, ' +
         'event-relayed, signal-sent, signal-dropped, notification-sent, notification-failed.',
       example: 'event-consumed',
     }),

@@ -16,7 +16,7 @@ const MARK_RADIUS = 7;
 export function markCategory(entry) {
   const outcome = entry.detail?.outcome;
   if (outcome === 'dead-lettered' || entry.kind.includes('dead-letter')) return 'dead-letter';
-  if (outcome === 'retry-scheduled' || entry.kind === 'step-retried' || entry.kind === 'step-retrying') return 'retry';
+  if (outcome === 'retry-scheduled' || entry.kind === 'step-retried' || entry.kind === 'step-retrying' || entry.name === 'retry-backoff') return 'retry';
   if (COMPENSATIONS.includes(entry.name)) return 'compensation';
   if (entry.kind === 'step-failed' || entry.kind === 'workflow-failed' || entry.kind === 'step-timed-out' || entry.kind === 'inventory-slow' || entry.kind === 'shipment-failed') return 'failure';
   if (SENDS.includes(entry.kind) || RECEIVES.includes(entry.kind)) return 'message';

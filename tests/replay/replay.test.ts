@@ -54,17 +54,35 @@ describe('workflow replay', () => {
     expect(historiesOf('before-payload-codec').sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
   });
 
-  it("records today's histories encrypted: every payload but search attributes, trace headers and patch markers", () => {
+  it('keeps the histories of the version before the lean order path (cart verification and publishes as regular activities)', () => {
+    expect(historiesOf('before-lean-order-path').sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
+  });
+
+  it("records today's histories encrypted: every payload but search attributes, trace headers and the SDK's marker data", () => {
+    const sdkOwn = ['searchAttributes', 'header', 'patch-data', 'local-activity-data'];
     for (const name of historiesOf(CURRENT_HISTORIES)) {
       const plainWhere = new Set<string>();
       let encrypted = 0;
       payloadsIn(load(CURRENT_HISTORIES, name), [], (encoding, path) => {
         if (encoding === 'binary/encrypted') encrypted += 1;
-        else plainWhere.add(path.find((key) => ['searchAttributes', 'header', 'patch-data'].includes(key)) ?? path.join('.'));
+        else if (path.join('.').endsWith('markerRecordedEventAttributes.details.data.payloads')) plainWhere.add('local-activity-data');
+        else plainWhere.add(path.find((key) => sdkOwn.includes(key)) ?? path.join('.'));
       });
       expect(encrypted, name).toBeGreaterThan(0);
-      // The server indexes search attributes; headers carry only the trace context; patch markers only the patch id.
-      expect([...plainWhere].filter((where) => !['searchAttributes', 'header', 'patch-data'].includes(where)), name).toEqual([]);
+      // The server indexes search attributes; headers carry only the trace context; patch markers only the patch id;
+      // a local activity's marker data only its type, attempt and times (its result is encrypted).
+      expect([...plainWhere].filter((where) => !sdkOwn.includes(where)), name).toEqual([]);
+    }
+  });
+
+  it("runs today's short steps as local activities and payment as regular activities", () => {
+    for (const name of historiesOf(CURRENT_HISTORIES)) {
+      const events = (load(CURRENT_HISTORIES, name) as { events: Record<string, Record<string, unknown> | undefined>[] }).events;
+      const regular = events.map((event) => (event.activityTaskScheduledEventAttributes?.activityType as { name?: string } | undefined)?.name).filter(Boolean);
+      const local = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      expect(regular.filter((type) => !['authorizePayment', 'capturePayment', 'voidPayment'].includes(type!)), name).toEqual([]);
+      // verifyCart, then at least one publish (order.rejected for an invalid cart; placed and more otherwise).
+      expect(local.length, name).toBeGreaterThanOrEqual(2);
     }
   });
 

@@ -72,6 +72,7 @@ export class ScriptedActivities {
         this.calls.push(`publish:${input.type}`);
         this.published.push(input);
         for (const waiter of this.publishWaiters.filter((w) => w.type === input.type)) waiter.resolve();
+        return { type: input.type, eventId: input.eventId };
       },
     };
   }

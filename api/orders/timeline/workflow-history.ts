@@ -80,12 +80,16 @@ function searchAttributeValues(event: HistoryEvent): Record<string, unknown> {
   );
 }
 
+/** The markers the SDK records: patched() calls, and local activities (one marker holds a whole step). */
+const PATCH_MARKER = 'core_patch';
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 /** The patch ids the workflow recorded (patched() markers), which tell which version of the code wrote the history. */
 function patchesIn(events: readonly HistoryEvent[]): Set<string> {
   const patches = new Set<string>();
   for (const event of events) {
     const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_patch') continue;
+    if (marker?.markerName !== PATCH_MARKER) continue;
     const data = decodeFirst(marker.details?.['patch-data']) as { id?: unknown } | undefined;
     if (typeof data?.id === 'string') patches.add(data.id);
   }
@@ -95,8 +99,40 @@ function patchesIn(events: readonly HistoryEvent[]): Set<string> {
 interface ScheduledActivity {
   type: string;
   source: string;
+  /** What the step was asked: for publishEvent, the event's type and id (a local step's result says the same). */
   input: Record<string, unknown> | undefined;
   traceId: string | undefined;
+}
+
+/**
+ * What the SDK's core writes about a local activity in its marker's `data` detail (plain JSON, never encoded):
+ * coresdk.external_data.LocalActivityMarkerData, timestamps as RFC 3339 strings or as protobuf JSON objects.
+ */
+interface LocalActivityMarkerData {
+  activity_type?: string;
+  attempt?: number;
+  complete_time?: unknown;
+  original_schedule_time?: unknown;
+}
+
+/** A marker's timestamp, in milliseconds, in either of the forms core's JSON has used. */
+function markerTime(value: unknown): number | undefined {
+  if (typeof value === 'string') return Number.isNaN(Date.parse(value)) ? undefined : Date.parse(value);
+  if (value !== null && typeof value === 'object' && 'seconds' in value) return Date.parse(timestampToIso(value as Parameters<typeof timestampToIso>[0]));
+  return undefined;
+}
+
+/**
+ * When a local step started and ended, on the wall clock. `original_schedule_time` is the worker's wall clock, but
+ * `complete_time` is "perceived": the workflow task's start (the server's clock) plus the step's run time. So the run
+ * time is the perceived end less the task's start, and the step ended that long after it was scheduled.
+ */
+function localStepTimes(data: LocalActivityMarkerData | undefined, taskStartedMs: number | undefined, recordedAt: string): { startedAt: string; endedAt: string } {
+  const scheduled = markerTime(data?.original_schedule_time);
+  const perceivedEnd = markerTime(data?.complete_time);
+  if (scheduled === undefined) return { startedAt: recordedAt, endedAt: recordedAt };
+  const runMs = perceivedEnd !== undefined && taskStartedMs !== undefined ? Math.max(0, perceivedEnd - taskStartedMs) : 0;
+  return { startedAt: new Date(scheduled).toISOString(), endedAt: new Date(scheduled + runMs).toISOString() };
 }
 
 /**
@@ -108,14 +144,18 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
   const entries: TimelineEntry[] = [];
   const scheduled = new Map<string, ScheduledActivity>();
   const updates = new Map<string, string>();
-  const watchdogPatched = patchesIn(events).has(WorkflowPatch.inventoryWatchdog);
-  let timersSeen = 0;
+  const patches = patchesIn(events);
+  const watchdogPatched = patches.has(WorkflowPatch.inventoryWatchdog);
+  const timers = new InventoryTimers(watchdogPatched, patches.has(WorkflowPatch.leanOrderPath));
   const timerNames = new Map<string, string>();
+  /** When each workflow task started, by the id of the event that completed it: a local step's marker names the latter. */
+  const taskStartedAt = new Map<string, number>();
+  const startedEventTimes = new Map<string, number>();
   let workflowTraceId: string | undefined;
 
   for (const event of events) {
     const at = timestampToIso(event.eventTime);
-    const add = (entry: Omit<TimelineEntry, 'at' | 'source'> & { source?: string }) =>
+    const add = (entry: Omit<TimelineEntry, 'at' | 'source'> & { source?: string; at?: string }) =>
       entries.push({ at, source: 'orchestrator', ...(workflowTraceId ? { traceId: workflowTraceId } : {}), ...entry });
 
     switch (event.eventType) {
@@ -158,6 +198,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         const input = decodeFirst(attributes?.input) as Record<string, unknown> | undefined;
         const activity: ScheduledActivity = { type, source: activityParticipant[type] ?? 'orchestrator', input, traceId: traceIdFromHeader(attributes?.header) };
         scheduled.set(String(event.eventId), activity);
+        timers.stepScheduled();
         add({ source: activity.source, kind: 'step-scheduled', name: type, ...eventFacts(activity) });
         break;
       }
@@ -177,6 +218,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         const activity = scheduled.get(String(event.activityTaskCompletedEventAttributes?.scheduledEventId));
         if (!activity) break;
         if (activity.type === 'publishEvent' && typeof activity.input?.type === 'string') {
+          timers.published(activity.input.type);
           add({ source: activity.source, kind: 'event-published', name: activity.input.type, ...eventFacts(activity) });
         } else {
           add({ source: activity.source, kind: 'step-completed', name: activity.type, ...eventFacts(activity) });
@@ -196,11 +238,40 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         add({ source: activity.source, kind: 'step-timed-out', name: activity.type, ...eventFacts(activity) });
         break;
       }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        startedEventTimes.set(String(event.eventId), Date.parse(at));
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
+        const started = startedEventTimes.get(String(event.workflowTaskCompletedEventAttributes?.startedEventId));
+        if (started !== undefined) taskStartedAt.set(String(event.eventId), started);
+        break;
+      }
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        const marker = event.markerRecordedEventAttributes;
+        if (marker?.markerName !== LOCAL_ACTIVITY_MARKER) break;
+        // A local step leaves one marker when it ends: when it was first scheduled, how many attempts, and its result.
+        const data = decodeFirst(marker.details?.data) as LocalActivityMarkerData | undefined;
+        const type = data?.activity_type ?? 'activity';
+        const result = decodeFirst(marker.details?.result) as Record<string, unknown> | undefined;
+        const activity: ScheduledActivity = { type, source: activityParticipant[type] ?? 'orchestrator', input: result ?? undefined, traceId: undefined };
+        const attempt = data?.attempt ?? 1;
+        const { startedAt, endedAt } = localStepTimes(data, taskStartedAt.get(String(marker.workflowTaskCompletedEventId)), at);
+        add({ at: startedAt, source: activity.source, kind: 'step-started', name: type, attempt, ...eventFacts(activity) });
+        // Local steps keep no record of their failed attempts, only how many there were.
+        if (attempt > 1) add({ at: endedAt, source: activity.source, kind: 'step-retried', name: type, attempt: attempt - 1, ...eventFacts(activity), detail: { retries: attempt - 1 } });
+        if (marker.failure) {
+          add({ at: endedAt, source: activity.source, kind: 'step-failed', name: type, ...eventFacts(activity), detail: { failure: failureMessage(marker.failure) ?? 'unknown' } });
+        } else if (type === 'publishEvent' && typeof result?.type === 'string') {
+          timers.published(result.type);
+          add({ at: endedAt, source: activity.source, kind: 'event-published', name: result.type, ...eventFacts(activity) });
+        } else {
+          add({ at: endedAt, source: activity.source, kind: 'step-completed', name: type, ...eventFacts(activity) });
+        }
+        break;
+      }
       case EventType.EVENT_TYPE_TIMER_STARTED: {
         const attributes = event.timerStartedEventAttributes;
-        // The order workflow's timers are the inventory watchdog (where patched in) and then the inventory deadline.
-        const name = watchdogPatched && timersSeen === 0 ? 'inventory-slow-after' : 'inventory-deadline';
-        timersSeen++;
+        const name = timers.nameNext();
         timerNames.set(attributes?.timerId ?? '', name);
         add({ kind: 'timer-started', name, detail: { timeoutMs: durationToMs(attributes?.startToFireTimeout) } });
         break;
@@ -259,6 +330,38 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
     });
   }
   return entries;
+}
+
+/**
+ * Names the workflow's timers. With regular short steps the only timers are inventory's: the watchdog (where patched
+ * in), then the deadline. A local step that keeps failing waits for its next attempt on a timer too, so with local
+ * short steps inventory's timers are those started once order.paid is published and before the next step (capture or
+ * void) is scheduled; any other timer is a retry's backoff.
+ */
+class InventoryTimers {
+  private started = 0;
+  private waiting = false;
+
+  constructor(
+    private readonly watchdogPatched: boolean,
+    private readonly localShortSteps: boolean,
+  ) {}
+
+  published(eventType: string) {
+    if (eventType === 'order.paid') this.waiting = true;
+  }
+
+  stepScheduled() {
+    this.waiting = false;
+  }
+
+  nameNext(): string {
+    const inventoryTimers = this.watchdogPatched ? ['inventory-slow-after', 'inventory-deadline'] : ['inventory-deadline'];
+    if (this.localShortSteps && (!this.waiting || this.started >= inventoryTimers.length)) return 'retry-backoff';
+    const name = inventoryTimers[Math.min(this.started, inventoryTimers.length - 1)]!;
+    this.started += 1;
+    return name;
+  }
 }
 
 /** For publishEvent steps: which event (type and id) the step publishes. */
