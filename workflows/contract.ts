@@ -26,9 +26,10 @@ export const WorkflowPatch = {
    */
   orderFactsForReaders: 'order-facts-for-readers',
   /**
-   * Fewer commands and round trips per order: cart verification and every publish run as local activities (one
-   * MarkerRecorded event each, instead of an activity scheduled, started and completed through the server's task
-   * queues), and the verified total is upserted with its status in one command (the start already set CustomerId).
+   * Fewer commands and round trips per order: cart verification and every publish after the first run as local
+   * activities (one MarkerRecorded event each, instead of an activity scheduled, started and completed through the
+   * server's task queues), and the verified total is upserted with its status in one command (the start already set
+   * CustomerId).
    */
   leanOrderPath: 'lean-order-path',
 } as const;

@@ -62,7 +62,7 @@ const publishOptions = {
  * deterministic eventId that consumers deduplicate), so they run as local activities: in the worker, inside the workflow
  * task, recorded as one marker each, with no round trip through the server's task queues. Retries past a minute wait
  * on a workflow timer. Payment calls stay regular activities: their retries can last long, and a regular activity
- * shows its pending attempts to operators.
+ * shows its pending attempts to operators. So does the first fact published (see publishFirstFact).
  */
 const localShortSteps = {
   verifyCart: proxyLocalActivities<Activities>(cartVerificationOptions).verifyCart,
@@ -104,10 +104,16 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const lean = patched(WorkflowPatch.leanOrderPath);
   const { verifyCart, publishEvent } = lean ? localShortSteps : regularShortSteps;
 
-  const publish = async <T extends EventType>(type: T, data: EventData<T>) => {
+  const publish = async <T extends EventType>(type: T, data: EventData<T>, via = publishEvent) => {
     // Order id + event type is deterministic: a retried activity or a replayed workflow publishes the same eventId.
-    await publishEvent({ type, data, orderId, eventId: `${orderId}:${type}`, correlationId: workflowInfo().workflowId });
+    await via({ type, data, orderId, eventId: `${orderId}:${type}`, correlationId: workflowInfo().workflowId });
   };
+  /**
+   * The first workflow task carries the answer to POST /orders (the cartVerified update), and a workflow task with a
+   * local activity in it ends only when the activity does: a local publish there would hold the answer until the broker
+   * confirms, and the API could not accept orders while the broker is away. The first fact leaves as a regular activity.
+   */
+  const publishFirstFact = regularShortSteps.publishEvent;
 
   setHandler(orderStateQuery, () => state);
 
@@ -188,7 +194,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     state.cartIssues = verification.issues;
     moveTo(OrderStatus.REJECTED, 'CART_INVALID');
     cartChecked = true;
-    if (factsForReaders) await publish('order.rejected', { orderId, customerId, issues: verification.issues, createdAt: input.createdAt });
+    if (factsForReaders) await publish('order.rejected', { orderId, customerId, issues: verification.issues, createdAt: input.createdAt }, publishFirstFact);
     return state;
   }
   state.lines = verification.lines;
@@ -212,7 +218,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     total: state.total,
     currency: state.currency,
     ...(factsForReaders ? { createdAt: input.createdAt } : {}),
-  });
+  }, publishFirstFact);
 
   // 2. Authorize payment, the order id being the processor's idempotency key.
   let authorizationId: string;
