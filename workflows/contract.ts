@@ -28,8 +28,8 @@ export const WorkflowPatch = {
   /**
    * Fewer commands and round trips per order: cart verification and every publish after the first run as local
    * activities (one MarkerRecorded event each, instead of an activity scheduled, started and completed through the
-   * server's task queues), and the verified total is upserted with its status in one command (the start already set
-   * CustomerId).
+   * server's task queues), the verified total is upserted with its status in one command (the start already set
+   * CustomerId), and the authorization starts beside the publish of order.placed rather than after it.
    */
   leanOrderPath: 'lean-order-path',
 } as const;

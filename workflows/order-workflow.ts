@@ -210,7 +210,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   cartChecked = true;
 
   const lines = state.lines.map(({ sku, quantity }) => ({ sku, quantity }));
-  await publish('order.placed', {
+  const placed = publish('order.placed', {
     orderId,
     customerId,
     email: input.email,
@@ -219,6 +219,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     currency: state.currency,
     ...(factsForReaders ? { createdAt: input.createdAt } : {}),
   }, publishFirstFact);
+  if (lean) {
+    // The authorization starts beside order.placed: neither needs the other, so both leave in one workflow task
+    // instead of two in a row. Every later fact waits for order.placed, so readers still see it first.
+    placed.catch(() => undefined); // awaited below; a failure meanwhile is not an unhandled rejection
+  } else {
+    await placed;
+  }
 
   // 2. Authorize payment, the order id being the processor's idempotency key.
   let authorizationId: string;
@@ -227,12 +234,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === OrderFailureType.PaymentDeclined) {
       state.payment.status = 'DECLINED';
+      await placed;
       await publish('order.payment-declined', { orderId, customerId, reason: error.cause.message });
       moveTo(OrderStatus.PAYMENT_DECLINED, error.cause.message);
       return state;
     }
     throw error;
   }
+  await placed;
   state.payment = { status: 'AUTHORIZED', authorizationId };
   moveTo(OrderStatus.PAYMENT_AUTHORIZED);
 

@@ -31,10 +31,11 @@ const versions = [CURRENT_HISTORIES, 'before-lean-order-path', 'before-order-fac
 
 describe("the orchestrator's timeline from a workflow history", () => {
   it.each(versions)('tells the story of a confirmed order the same way for %s (local short steps or regular ones)', async (version) => {
-    expect(story(await entriesOf(version, 'confirmed'))).toEqual([
+    const told = story(await entriesOf(version, 'confirmed'));
+    // On the lean path order.placed and the authorization run side by side, so either may end first.
+    expect(told.slice(1, 3).sort()).toEqual(['orchestrator event-published order.placed', 'payment step-completed authorizePayment']);
+    expect([told[0], ...told.slice(3)]).toEqual([
       'catalog-replica step-completed verifyCart',
-      'orchestrator event-published order.placed',
-      'payment step-completed authorizePayment',
       'orchestrator event-published order.paid',
       'orchestrator signal-received inventoryOutcome',
       'payment step-completed capturePayment',
