@@ -60,9 +60,11 @@ const publishOptions = {
 /**
  * The short steps: reading the catalog replica and publishing a fact. Both are quick and idempotent (a publish carries a
  * deterministic eventId that consumers deduplicate), so they run as local activities: in the worker, inside the workflow
- * task, recorded as one marker each, with no round trip through the server's task queues. Retries past a minute wait
- * on a workflow timer. Payment calls stay regular activities: their retries can last long, and a regular activity
- * shows its pending attempts to operators. So does the first fact published (see publishFirstFact).
+ * task, recorded as one marker each, with no round trip through the server's task queues. Their backoff (30 s at most)
+ * stays under the SDK's local retry threshold (a minute), so retries run in the worker, which keeps the workflow task
+ * alive meanwhile; a longer one would wait on a workflow timer (the timeline names it retry-backoff). Payment calls
+ * stay regular activities: their retries can last long, and a regular activity shows its pending attempts to
+ * operators. So does the first fact published (see publishFirstFact).
  */
 const localShortSteps = {
   verifyCart: proxyLocalActivities<Activities>(cartVerificationOptions).verifyCart,
