@@ -20,7 +20,8 @@ export async function startBenchWorker(settings: { temporalAddress: string; amqp
       AMQP_URL: settings.amqpUrl,
       BENCH_TASK_QUEUE: settings.taskQueue,
       BENCH_EXCHANGE: settings.exchange,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      // The bench waits for its ready line, an info line; a LOG_LEVEL in the bench's environment is meant for the stack.
+      LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
