@@ -10,12 +10,14 @@ interface Timestamp {
 /** Protobuf int64 fields arrive as numbers or as Long objects. */
 const int64 = (value: Timestamp['seconds']): number => (typeof value === 'number' ? value : Number(value?.toString() ?? 0));
 
-export function timestampToIso(timestamp: Timestamp | null | undefined): string {
-  return new Date(int64(timestamp?.seconds) * 1000 + Math.floor((timestamp?.nanos ?? 0) / 1e6)).toISOString();
-}
+/** Seconds and nanos as whole milliseconds: a timestamp's since the epoch, a duration's length. */
+const toMs = (value: Timestamp | null | undefined): number => int64(value?.seconds) * 1000 + Math.floor((value?.nanos ?? 0) / 1e6);
 
-export function durationToMs(duration: Timestamp | null | undefined): number {
-  return int64(duration?.seconds) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);
+export const timestampToMs = toMs;
+export const durationToMs = toMs;
+
+export function timestampToIso(timestamp: Timestamp | null | undefined): string {
+  return new Date(toMs(timestamp)).toISOString();
 }
 
 /** A search attribute's value: plain JSON, which older servers wrap in a one-element list. */

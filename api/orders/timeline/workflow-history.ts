@@ -3,7 +3,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 // @temporalio/proto is CommonJS whose named exports Node's ESM loader cannot see; take them from the default export.
 import proto from '@temporalio/proto';
 import type { JournalEntry as TimelineEntry } from '../../../platform/observability/journal.js';
-import { durationToMs, searchAttributeValue, timestampToIso } from '../../../platform/temporal/wire-values.js';
+import { durationToMs, searchAttributeValue, timestampToIso, timestampToMs } from '../../../platform/temporal/wire-values.js';
 import { WorkflowPatch } from '../../../workflows/contract.js';
 
 const { temporal } = proto;
@@ -118,7 +118,7 @@ interface LocalActivityMarkerData {
 /** A marker's timestamp, in milliseconds, in either of the forms core's JSON has used. */
 function markerTime(value: unknown): number | undefined {
   if (typeof value === 'string') return Number.isNaN(Date.parse(value)) ? undefined : Date.parse(value);
-  if (value !== null && typeof value === 'object' && 'seconds' in value) return Date.parse(timestampToIso(value as Parameters<typeof timestampToIso>[0]));
+  if (value !== null && typeof value === 'object' && 'seconds' in value) return timestampToMs(value as Parameters<typeof timestampToMs>[0]);
   return undefined;
 }
 
@@ -148,9 +148,11 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
   const watchdogPatched = patches.has(WorkflowPatch.inventoryWatchdog);
   const timers = new InventoryTimers(watchdogPatched, patches.has(WorkflowPatch.leanOrderPath));
   const timerNames = new Map<string, string>();
-  /** When each workflow task started, by the id of the event that completed it: a local step's marker names the latter. */
-  const taskStartedAt = new Map<string, number>();
-  const startedEventTimes = new Map<string, number>();
+  /**
+   * When the latest workflow task started: the server writes a task's markers right after the event that completed
+   * it, so a local step's marker belongs to the last task started before it.
+   */
+  let taskStartedMs: number | undefined;
   let workflowTraceId: string | undefined;
 
   for (const event of events) {
@@ -239,13 +241,8 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         break;
       }
       case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-        startedEventTimes.set(String(event.eventId), Date.parse(at));
+        taskStartedMs = timestampToMs(event.eventTime);
         break;
-      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
-        const started = startedEventTimes.get(String(event.workflowTaskCompletedEventAttributes?.startedEventId));
-        if (started !== undefined) taskStartedAt.set(String(event.eventId), started);
-        break;
-      }
       case EventType.EVENT_TYPE_MARKER_RECORDED: {
         const marker = event.markerRecordedEventAttributes;
         if (marker?.markerName !== LOCAL_ACTIVITY_MARKER) break;
@@ -255,7 +252,7 @@ export function entriesFromHistory(events: readonly HistoryEvent[], pendingActiv
         const result = decodeFirst(marker.details?.result) as Record<string, unknown> | undefined;
         const activity: ScheduledActivity = { type, source: activityParticipant[type] ?? 'orchestrator', input: result ?? undefined, traceId: undefined };
         const attempt = data?.attempt ?? 1;
-        const { startedAt, endedAt } = localStepTimes(data, taskStartedAt.get(String(marker.workflowTaskCompletedEventId)), at);
+        const { startedAt, endedAt } = localStepTimes(data, taskStartedMs, at);
         add({ at: startedAt, source: activity.source, kind: 'step-started', name: type, attempt, ...eventFacts(activity) });
         // Local steps keep no record of their failed attempts, only how many there were.
         if (attempt > 1) add({ at: endedAt, source: activity.source, kind: 'step-retried', name: type, attempt: attempt - 1, ...eventFacts(activity), detail: { retries: attempt - 1 } });
@@ -344,7 +341,7 @@ class InventoryTimers {
 
   constructor(
     private readonly watchdogPatched: boolean,
-    private readonly localShortSteps: boolean,
+    private readonly leanOrderPath: boolean,
   ) {}
 
   published(eventType: string) {
@@ -357,7 +354,7 @@ class InventoryTimers {
 
   nameNext(): string {
     const inventoryTimers = this.watchdogPatched ? ['inventory-slow-after', 'inventory-deadline'] : ['inventory-deadline'];
-    if (this.localShortSteps && (!this.waiting || this.started >= inventoryTimers.length)) return 'retry-backoff';
+    if (this.leanOrderPath && (!this.waiting || this.started >= inventoryTimers.length)) return 'retry-backoff';
     const name = inventoryTimers[Math.min(this.started, inventoryTimers.length - 1)]!;
     this.started += 1;
     return name;
