@@ -106,7 +106,9 @@ export async function runSegment(scenario: Scenario, plan: SegmentPlan): Promise
     const start = performance.now();
     window = { start, end: start + plan.measureMs };
     await abortableSleep(plan.measureMs, plan.stopped);
-    window.end = Math.min(window.end, performance.now());
+    // Kept as a length, not worked back from window.end - window.start: (start + 400) - start can be 400.0000000000001.
+    const measuredMs = Math.min(plan.measureMs, performance.now() - start);
+    window.end = start + measuredMs;
     const cpuEnd = plan.monitor?.cpu() ?? {};
     plan.monitor?.pause();
     const backlogEnd = await backlog();
@@ -114,7 +116,7 @@ export async function runSegment(scenario: Scenario, plan: SegmentPlan): Promise
     const drainWait = cancellableSleep(plan.drainMs, plan.stopped);
     await Promise.race([Promise.allSettled([...loops, ...inFlight]), drainWait.done]);
     drainWait.cancel();
-    return { ...result, measuredMs: window.end - window.start, backlogStart, backlogEnd, cpu: cpuBetween(cpuStart, cpuEnd) };
+    return { ...result, measuredMs, backlogStart, backlogEnd, cpu: cpuBetween(cpuStart, cpuEnd) };
   } finally {
     issuing = false;
     plan.stopped?.removeEventListener('abort', stop);
