@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findFreePort } from '../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
+import { orderTaskQueue } from '../workflows/contract.js';
 
 export interface OwnStack {
   apiUrl: string;
@@ -16,6 +17,10 @@ export interface OwnStack {
   eventsExchange: string;
   /** The API's token secret, generated under the run's data folder. */
   jwtSecret: string;
+  /** The stack's PAYLOAD_KEYS, for a Temporal client that starts orders itself (the orchestrated scenario). */
+  payloadKeys: string;
+  /** The product worker's task queue. */
+  orderTaskQueue: string;
   /** npm start's supervisor: every process of the stack is in its tree. */
   pid: number;
   stop(): Promise<void>;
@@ -73,7 +78,7 @@ export async function startOwnStack(options: { log: (line: string) => void; sett
     await waitForApi(apiUrl, exited);
     // The banner comes after /health; the credentials file and secrets are written before any component starts.
     const credentials = JSON.parse(await readFile(join(dataDir, 'rabbitmq', 'credentials.json'), 'utf8')) as { admin: { amqpUrl: string } };
-    const secrets = JSON.parse(await readFile(join(dataDir, 'local-secrets.json'), 'utf8')) as { JWT_SECRET: string };
+    const secrets = JSON.parse(await readFile(join(dataDir, 'local-secrets.json'), 'utf8')) as { JWT_SECRET: string; PAYLOAD_KEYS: string };
     options.log(`its stack is up (npm start pid ${child.pid}): API ${apiUrl}, Temporal 127.0.0.1:${ports.TEMPORAL_PORT}`);
     return {
       apiUrl,
@@ -81,6 +86,8 @@ export async function startOwnStack(options: { log: (line: string) => void; sett
       amqpUrl: credentials.admin.amqpUrl,
       eventsExchange: env.EVENTS_EXCHANGE ?? 'ensemble.events',
       jwtSecret: process.env.JWT_SECRET ?? secrets.JWT_SECRET,
+      payloadKeys: process.env.PAYLOAD_KEYS ?? secrets.PAYLOAD_KEYS,
+      orderTaskQueue: orderTaskQueue(env),
       pid: child.pid!,
       stop,
     };

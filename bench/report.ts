@@ -38,6 +38,8 @@ export interface BenchReport {
 /** The pairs whose ratio answers "what does the design cost": each is a/b of throughput. */
 export const RATIO_PAIRS: ReadonlyArray<readonly [ScenarioName, ScenarioName]> = [
   ['full', 'skeletonLocal'],
+  /** The hybrid against the same order as pure orchestration: above 1, the choreography pays for itself in throughput. */
+  ['full', 'orchestrated'],
   ['full', 'skeleton'],
   ['full', 'empty'],
   ['skeleton', 'skeletonLocal'],

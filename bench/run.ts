@@ -5,7 +5,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../platform/config.js';
-import { DEMO_ADMIN_ID, localSigningSecret, mintDevToken } from '../scripts/local-servers/dev-tokens.js';
+import { DEMO_ADMIN_ID, localSigningSecret, localStackSecret, mintDevToken } from '../scripts/local-servers/dev-tokens.js';
+import { connectTemporalClient } from '../platform/temporal/connection.js';
+import { payloadKeysOf } from '../platform/temporal/data-converter.js';
+import { createPaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
+import { orderTaskQueue } from '../workflows/contract.js';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
 import { chartSvg, renderPng } from './chart.js';
 import { runSegment, type SegmentResult } from './load-loop.js';
@@ -17,6 +21,7 @@ import { describeMachine, formatTable, ratiosOf, summariseScenario, type BenchRe
 import { ResourceMonitor } from './resource-monitor.js';
 import { amqpScenario } from './scenarios/amqp.js';
 import { fullScenario } from './scenarios/full.js';
+import { orchestratedScenario } from './scenarios/orchestrated.js';
 import { httpScenario } from './scenarios/http.js';
 import type { Scenario, ScenarioName } from './scenarios/scenario.js';
 import { emptyScenario, skeletonScenario } from './scenarios/temporal.js';
@@ -33,6 +38,8 @@ interface Target {
   amqpUrl: string;
   eventsExchange: string;
   authorization: string;
+  /** The product worker's task queue and the stack's payload keys (asked for only by a scenario that starts orders at Temporal itself). */
+  orders: { taskQueue: string; payloadKeys: () => string };
   /** Process name → pid whose tree is measured. */
   processes: Record<string, number>;
   /** Why a process of the stack is not measured. */
@@ -91,6 +98,13 @@ async function main(): Promise<void> {
       skeletonLocal: () => skeletonScenario(client, taskQueue, 'local'),
       amqp: () => amqpScenario(target.amqpUrl, hopExchange),
       full: () => fullScenario({ apiUrl: target.apiUrl, authorization: target.authorization, amqpUrl: target.amqpUrl, eventsExchange: target.eventsExchange }),
+      orchestrated: async () => {
+        const payloadKeys = payloadKeysOf(loadConfig({ PAYLOAD_KEYS: target.orders.payloadKeys() }));
+        const orders = await connectTemporalClient({ address: target.temporalAddress, namespace: loadConfig().TEMPORAL_NAMESPACE, payloadKeys, component: 'bench' });
+        cleanup.unshift(['the orders Temporal client', () => orders.connection.close()]);
+        const seal = createPaymentTokenSeal(payloadKeys);
+        return orchestratedScenario({ apiUrl: target.apiUrl, authorization: target.authorization, client: orders, taskQueue: target.orders.taskQueue, sealPaymentToken: seal.seal });
+      },
     };
     for (const name of options.scenarios) scenarios.push(await build[name]());
 
@@ -154,6 +168,7 @@ async function describeTarget(options: BenchOptions, stack: OwnStack | undefined
       amqpUrl: stack.amqpUrl,
       eventsExchange: stack.eventsExchange,
       authorization: `Bearer ${await adminToken(stack.jwtSecret)}`,
+      orders: { taskQueue: stack.orderTaskQueue, payloadKeys: () => stack.payloadKeys },
       processes: found,
       unmeasured: absent,
     };
@@ -161,13 +176,15 @@ async function describeTarget(options: BenchOptions, stack: OwnStack | undefined
   const { found, absent } = discoverProcesses(listProcesses(), STACK_PROCESS_PATTERNS.filter((pattern) => pattern.name !== 'bench-worker'));
   for (const name of Object.keys(options.pids)) delete absent[name];
   // BENCH_TOKEN: an admin's token from your identity provider; otherwise one signed with the local stack's secret.
-  const token = process.env.BENCH_TOKEN ?? (await adminToken(localSigningSecret(loadConfig())));
+  const config = loadConfig();
+  const token = process.env.BENCH_TOKEN ?? (await adminToken(localSigningSecret(config)));
   return {
     apiUrl: options.url!,
     temporalAddress: options.temporalAddress,
     amqpUrl: options.amqpUrl,
     eventsExchange: options.eventsExchange,
     authorization: `Bearer ${token}`,
+    orders: { taskQueue: orderTaskQueue(config), payloadKeys: () => localStackSecret('PAYLOAD_KEYS', config) },
     processes: { ...found, ...options.pids },
     unmeasured: absent,
   };

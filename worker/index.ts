@@ -1,4 +1,4 @@
-// The Temporal worker on task queue `orders`: runs order workflows and their activities, with its own catalog replica.
+// The Temporal worker on task queue `orders`: runs order workflows (and the pure-orchestration yardstick) and their activities, with its own catalog replica.
 import { serviceTokenOf } from '../platform/http/service-auth.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -11,6 +11,8 @@ import { createEventPublisher, publisherSettings } from '../platform/messaging/p
 import { startCatalogReplica, type CatalogReplica } from '../catalog-replica/index.js';
 import { createActivities } from '../activities/index.js';
 import { createPaymentProviderClient } from '../activities/payment-provider-client.js';
+import { createComponentCallsClient } from '../activities/component-calls-client.js';
+import { createOrchestratedSteps } from '../activities/orchestrated-steps.js';
 import { armCrashPoints } from '../platform/crash-points.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { payloadKeysOf, workerDataConverter } from '../platform/temporal/data-converter.js';
@@ -75,12 +77,16 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (tests/support/workflow-harness.ts).
       interceptors: { activity: activityTracing, ...(overrides.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
       sinks: { ...orderOutcomeSinks, ...workflowSpanSinks() },
-      activities: createActivities({
-        catalog: catalog.store,
-        payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL, serviceToken }),
-        publisher,
-        paymentTokens: createPaymentTokenSeal(payloadKeys),
-      }),
+      activities: {
+        ...createActivities({
+          catalog: catalog.store,
+          payments: createPaymentProviderClient({ baseUrl: config.PAYMENT_PROVIDER_URL, serviceToken }),
+          publisher,
+          paymentTokens: createPaymentTokenSeal(payloadKeys),
+        }),
+        // The pure-orchestration flow's calls (workflows/orchestrated-order-workflow.ts), for the bench's comparison.
+        ...createOrchestratedSteps(createComponentCallsClient({ inventoryUrl: config.INVENTORY_URL, notificationsUrl: config.NOTIFICATIONS_URL, serviceToken })),
+      },
       // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.
       shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
     });

@@ -7,6 +7,8 @@ export const ORDER_TASK_QUEUE = 'orders';
 /** The task queue a process uses: the configured one, else the contract's. */
 export const orderTaskQueue = (config: { TEMPORAL_TASK_QUEUE?: string | undefined }) => config.TEMPORAL_TASK_QUEUE ?? ORDER_TASK_QUEUE;
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+/** The same order as pure orchestration (workflows/orchestrated-order-workflow.ts): the bench's yardstick, never started by the API. */
+export const ORCHESTRATED_ORDER_WORKFLOW_TYPE = 'orchestratedOrderWorkflow';
 
 /** How long an order waits for inventory's outcome before it is cancelled, unless INVENTORY_TIMEOUT says otherwise. */
 export const DEFAULT_INVENTORY_TIMEOUT_MS = 5 * 60_000;
@@ -45,6 +47,8 @@ export const OrderFailureType = {
 /** One workflow per order; the id makes starting twice impossible and lookup trivial. */
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 export const orderIdFromWorkflowId = (workflowId: string) => workflowId.replace(/^order-/, '');
+/** Its own prefix, so a yardstick order can never take the id of a real one, nor be listed or read as one. */
+export const orchestratedOrderWorkflowId = (orderId: string) => `orchestrated-order-${orderId}`;
 
 export const OrderStatus = {
   /** Accepted by the API; the cart is being verified (never returned by POST /orders). */

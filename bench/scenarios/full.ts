@@ -13,10 +13,14 @@ const OUTCOME_TIMEOUT_MS = 120_000;
 /** Outcomes seen before their POST was answered, kept for it; far more than the clients can have in flight. */
 const EARLY_OUTCOMES_KEPT = 10_000;
 
-export interface FullScenarioOptions {
+/** Where and as whom the probe product is written. */
+export interface ProbeStocking {
   apiUrl: string;
   /** An admin's bearer token: the bench writes the catalog and places orders for many customers. */
   authorization: string;
+}
+
+export interface FullScenarioOptions extends ProbeStocking {
   /** A broker user that may bind a queue of its own to the events exchange. */
   amqpUrl: string;
   eventsExchange: string;
@@ -96,7 +100,7 @@ export async function fullScenario(options: FullScenarioOptions): Promise<Scenar
 }
 
 /** Writes the probe product to its owner through the API and waits until the orders side's replica has it. */
-async function stockProbeProduct(options: FullScenarioOptions): Promise<void> {
+export async function stockProbeProduct(options: ProbeStocking): Promise<void> {
   const headers = { 'content-type': 'application/json', authorization: options.authorization };
   const put = await fetch(`${options.apiUrl}/products/${PROBE_SKU}`, {
     method: 'PUT',

@@ -1,6 +1,6 @@
 // What every benchmark scenario offers the load loop: one operation at a time, and what it has queued.
 
-export const SCENARIO_NAMES = ['http', 'empty', 'skeleton', 'skeletonLocal', 'amqp', 'full'] as const;
+export const SCENARIO_NAMES = ['http', 'empty', 'skeleton', 'skeletonLocal', 'amqp', 'full', 'orchestrated'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** How long one operation took, in milliseconds. */

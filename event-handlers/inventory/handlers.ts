@@ -1,6 +1,7 @@
 // Inventory's reactions to order events: reserve on payment, commit on confirmation, release on cancellation, re-emit the catalog on request.
 import { createHash } from 'node:crypto';
-import { createEvent, type IntegrationEvent } from '../../platform/events/catalog.js';
+import { createEvent, type EventData, type IntegrationEvent } from '../../platform/events/catalog.js';
+import type { Logger } from '../../platform/logger.js';
 import { NotReadyError, PoisonMessageError } from '../../platform/messaging/errors.js';
 import type { HandlerContext, Reactions } from '../../platform/messaging/event-handler.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
@@ -44,31 +45,29 @@ function mergeLines(lines: readonly { sku: string; quantity: number }[]) {
   return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-/** All lines or none: a partially reserved order would hold stock nobody can buy. */
-async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
-  const store = createInventoryStore(tx);
-  const { orderId } = event.data;
-  await store.lockOrder(orderId);
-  const reservedId = derivedEventId(event.eventId, 'inventory.reserved');
-  const rejectedId = derivedEventId(event.eventId, 'inventory.rejected');
+/** What inventory decided for an order's lines; told by an event (the reactions below) or in a call's answer (calls.ts). */
+export type ReservationDecision =
+  | { outcome: 'RESERVED'; lines: { sku: string; quantity: number }[] }
+  | { outcome: 'REJECTED'; shortages: Shortage[] }
+  /** The order was cancelled before its payment reached inventory: nothing is reserved, now or later. */
+  | { outcome: 'CANCELLED' };
 
+/**
+ * All lines or none: a partially reserved order would hold stock nobody can buy. An order decided before (the same
+ * order paid again, or asked again after a retry) gets the same answer instead of a second reservation.
+ */
+export async function reserveStock(tx: Queryable, orderId: string, requested: readonly { sku: string; quantity: number }[], causation: Causation, log: Logger): Promise<ReservationDecision> {
+  const store = createInventoryStore(tx);
+  await store.lockOrder(orderId);
   const previous = await store.findOrderOutcome(orderId);
   if (previous) {
-    // The same order paid again under another event id: answer as before instead of reserving twice.
-    if (previous.outcome === 'RESERVED') {
-      const lines = (await store.findReservations(orderId)).map(({ sku, quantity }) => ({ sku, quantity }));
-      await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
-    } else if (previous.outcome === 'REJECTED') {
-      const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages: shortagesOf(previous) };
-      await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
-    } else {
-      log.warn({ orderId }, 'order paid after it was cancelled; not reserving');
-    }
-    log.info({ orderId, outcome: previous.outcome }, 'order already decided; outcome re-emitted');
-    return;
+    log.info({ orderId, outcome: previous.outcome }, 'order already decided; answering as before');
+    if (previous.outcome === 'RESERVED') return { outcome: 'RESERVED', lines: (await store.findReservations(orderId)).map(({ sku, quantity }) => ({ sku, quantity })) };
+    if (previous.outcome === 'REJECTED') return { outcome: 'REJECTED', shortages: shortagesOf(previous) };
+    return { outcome: 'CANCELLED' };
   }
 
-  const lines = mergeLines(event.data.lines);
+  const lines = mergeLines(requested);
   const products = new Map((await store.lockProducts(lines.map((line) => line.sku))).map((product) => [product.sku, product]));
   const shortages: Shortage[] = [];
   for (const line of lines) {
@@ -80,26 +79,40 @@ async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable
 
   if (shortages.length > 0) {
     await store.recordOrderOutcome(orderId, 'REJECTED', shortages);
-    const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages };
-    await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
     log.info({ orderId, shortages }, 'order rejected: out of stock');
-    return;
+    return { outcome: 'REJECTED', shortages };
   }
 
   for (const line of lines) {
     await store.insertReservation(orderId, line.sku, line.quantity);
     const product = await store.adjustStock(line.sku, { onHand: 0, reserved: line.quantity, bumpRevision: true });
-    await outbox(tx, productUpdatedEvent(product, causedBy(event)));
+    // Replicas of the catalog learn the new availability by event, whoever asked for the reservation.
+    await outbox(tx, productUpdatedEvent(product, causation));
   }
   await store.recordOrderOutcome(orderId, 'RESERVED');
-  await outbox(tx, createEvent('inventory.reserved', { orderId, lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
   log.info({ orderId, lines }, 'order reserved');
+  return { outcome: 'RESERVED', lines };
+}
+
+/** Reserves on payment and tells the outcome by event, under ids derived from the payment's, so a redelivery tells the same. */
+async function reserveOrder(event: IntegrationEvent<'order.paid'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+  const { orderId } = event.data;
+  const decision = await reserveStock(tx, orderId, event.data.lines, causedBy(event), log);
+  if (decision.outcome === 'RESERVED') {
+    const reservedId = derivedEventId(event.eventId, 'inventory.reserved');
+    await outbox(tx, createEvent('inventory.reserved', { orderId, lines: decision.lines }, { eventId: reservedId, orderId, ...causedBy(event) }));
+  } else if (decision.outcome === 'REJECTED') {
+    const rejectedId = derivedEventId(event.eventId, 'inventory.rejected');
+    const data = { orderId, reason: 'OUT_OF_STOCK' as const, shortages: decision.shortages };
+    await outbox(tx, createEvent('inventory.rejected', data, { eventId: rejectedId, orderId, ...causedBy(event) }));
+  } else {
+    log.warn({ orderId }, 'order paid after it was cancelled; not reserving');
+  }
 }
 
 /** The goods leave the shelf: reserved units become shipped units, so availability does not change. */
-async function commitOrder(event: IntegrationEvent<'order.confirmed'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+export async function commitStock(tx: Queryable, orderId: string, log: Logger): Promise<void> {
   const store = createInventoryStore(tx);
-  const { orderId } = event.data;
   await store.lockOrder(orderId);
   const reservations = await store.findReservations(orderId);
   if (reservations.length === 0) {
@@ -125,14 +138,13 @@ async function commitOrder(event: IntegrationEvent<'order.confirmed'>, tx: Query
 }
 
 /** Reserved units return to sale; a cancellation before any reservation is remembered so a late payment reserves nothing. */
-async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Queryable, { log }: HandlerContext): Promise<void> {
+async function releaseStock(tx: Queryable, orderId: string, reason: EventData<'order.cancelled'>['reason'], causation: Causation, log: Logger): Promise<void> {
   const store = createInventoryStore(tx);
-  const { orderId } = event.data;
   await store.lockOrder(orderId);
   const reservations = await store.findReservations(orderId);
   if (reservations.length === 0) {
     if (!(await store.findOrderOutcome(orderId))) await store.recordOrderOutcome(orderId, 'CANCELLED_BEFORE_PAYMENT');
-    log.info({ orderId, reason: event.data.reason }, 'order cancelled with nothing reserved');
+    log.info({ orderId, reason }, 'order cancelled with nothing reserved');
     return;
   }
   const held = reservations.filter((reservation) => reservation.status === 'RESERVED');
@@ -144,9 +156,9 @@ async function releaseOrder(event: IntegrationEvent<'order.cancelled'>, tx: Quer
   for (const reservation of held) {
     const product = await store.adjustStock(reservation.sku, { onHand: 0, reserved: -reservation.quantity, bumpRevision: true });
     await store.setReservationStatus(orderId, reservation.sku, 'RELEASED');
-    await outbox(tx, productUpdatedEvent(product, causedBy(event)));
+    await outbox(tx, productUpdatedEvent(product, causation));
   }
-  log.info({ orderId, reason: event.data.reason }, 'reservation released');
+  log.info({ orderId, reason }, 'reservation released');
 }
 
 /** How an empty replica bootstraps: every product once more, under ids a replica has not seen yet when needed. */
@@ -167,7 +179,7 @@ async function emitCatalogSnapshot(event: IntegrationEvent<'catalog.snapshot-req
  */
 export const inventoryReactions: Reactions<[tx: Queryable, context: HandlerContext]> = {
   'order.paid': reserveOrder,
-  'order.confirmed': commitOrder,
-  'order.cancelled': releaseOrder,
+  'order.confirmed': (event, tx, { log }) => commitStock(tx, event.data.orderId, log),
+  'order.cancelled': (event, tx, { log }) => releaseStock(tx, event.data.orderId, event.data.reason, causedBy(event), log),
   'catalog.snapshot-requested': emitCatalogSnapshot,
 };

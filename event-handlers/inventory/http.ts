@@ -1,4 +1,4 @@
-// Inventory's HTTP surface: the owner's catalog writes (upsert with its product-updated event) and reads for operators and checks.
+// Inventory's HTTP surface: the owner's catalog writes (upsert with its product-updated event), reads for operators and checks, and its work as calls.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { parseRequest } from '../../platform/http/validation.js';
 import type { Logger } from '../../platform/logger.js';
 import { addToOutbox } from '../../platform/messaging/inbox-outbox.js';
 import type { Database } from '../../platform/store/database.js';
+import { inventoryCallsRouter } from './calls.js';
 import { productUpdatedEvent } from './handlers.js';
 import { INVENTORY_SCHEMA, catalogFacts, createInventoryStore, type ProductRow } from './store.js';
 import type { Journal } from '../../platform/observability/journal.js';
@@ -86,6 +87,9 @@ export function createInventoryApp(options: { db: Database; log: Logger; journal
       reservations: reservations.map(({ sku, quantity, status }) => ({ sku, quantity, status })),
     });
   });
+
+  // Reserve and commit as calls, for the pure-orchestration flow (workflows/orchestrated-order-workflow.ts).
+  app.use(inventoryCallsRouter({ db, log, afterCommit }));
 
   // What this component did for an order, for the order timeline.
   app.use(journalRouter(options.journal));

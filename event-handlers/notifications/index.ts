@@ -58,7 +58,7 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     resources.push('consumer', () => consumer.stop());
     await consumer.ready();
 
-    const { url, close } = await listen(createNotificationsApp({ db, log, journal , serviceToken }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
+    const { url, close } = await listen(createNotificationsApp({ db, log, journal, serviceToken, afterCommit: () => delivery.wake() }), { port: config.NOTIFICATIONS_PORT, host: config.HOST, log });
     resources.push('http server', close);
     log.info({ url, queue, exchange: config.EVENTS_EXCHANGE, store: db.kind, delivery: delivery.mode }, 'notifications started');
     return { url, queue, db, stop: () => resources.stop() };

@@ -114,6 +114,14 @@ export class TooManyRequestsError extends HttpError {
   }
 }
 
+/** 409: the request is well formed but the resource's state does not allow it (e.g. committing stock never reserved). */
+export class ConflictError extends HttpError {
+  override readonly name = 'ConflictError';
+  constructor(message: string) {
+    super(409, 'CONFLICT', message);
+  }
+}
+
 export class ServiceUnavailableError extends HttpError {
   override readonly name = 'ServiceUnavailableError';
   constructor(message: string) {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { ConfigurationError, type Config } from '../../platform/config.js';
 import type { Role } from '../../api/http/auth.js';
-import { loadLocalSecrets, localSecretsFile } from './local-secrets.js';
+import { loadLocalSecrets, localSecretsFile, type LocalSecrets } from './local-secrets.js';
 import { repositoryRoot } from './temporal-cli.js';
 
 /** The customer the README's "Try it" orders as; npm start's banner prints a token for it. */
@@ -38,10 +38,16 @@ export async function mintDevToken(
  * created here, which no running API would know.
  */
 export function localSigningSecret(config: Pick<Config, 'DATA_DIR'>, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.JWT_SECRET) return env.JWT_SECRET;
+  return localStackSecret('JWT_SECRET', config, env);
+}
+
+/** One of the local stack's secrets (local-secrets.ts): the environment's, else the generated one; never a new one. */
+export function localStackSecret(name: keyof LocalSecrets, config: Pick<Config, 'DATA_DIR'>, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnvironment = env[name];
+  if (fromEnvironment) return fromEnvironment;
   const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
-  if (existsSync(localSecretsFile(dataDir))) return loadLocalSecrets(dataDir, env).JWT_SECRET;
+  if (existsSync(localSecretsFile(dataDir))) return loadLocalSecrets(dataDir, env)[name];
   throw new ConfigurationError([
-    { variable: 'JWT_SECRET', message: `not set, and ${localSecretsFile(dataDir)} does not exist yet: set JWT_SECRET, or run npm start once so it is generated` },
+    { variable: name, message: `not set, and ${localSecretsFile(dataDir)} does not exist yet: set ${name}, or run npm start once so it is generated` },
   ]);
 }

@@ -57,7 +57,7 @@ describe('npm run bench', () => {
       expect(scenario.e2eP99!, name).toBeGreaterThanOrEqual(scenario.e2eP50!);
     }
     // The API's own answer is measured where the scenario makes one call and then waits (an order, an update-with-start, a publish).
-    for (const name of ['http', 'skeleton', 'skeletonLocal', 'amqp', 'full'] as const) expect(report.scenarios[name]!.apiP50, name).toBeGreaterThan(0);
+    for (const name of ['http', 'skeleton', 'skeletonLocal', 'amqp', 'full', 'orchestrated'] as const) expect(report.scenarios[name]!.apiP50, name).toBeGreaterThan(0);
     expect(report.scenarios.empty!.apiP50).toBeNull();
     // Every process of the stack is measured, each by its own tree: a real order costs the worker and Temporal CPU.
     const full = report.scenarios.full!;
@@ -68,6 +68,10 @@ describe('npm run bench', () => {
     expect(full.cpuPerOrder.temporal).toBeGreaterThan(0);
     expect(full.rss.temporal).toBeGreaterThan(0);
     expect(report.ratios['full/skeletonLocal']).toBeGreaterThan(0);
+    expect(report.ratios['full/orchestrated']).toBeGreaterThan(0);
+    // The yardstick does its work by calls: inventory and notifications spend CPU on it though no event reaches them.
+    expect(report.scenarios.orchestrated!.cpuPerOrder.inventory).toBeGreaterThan(0);
+    expect(report.scenarios.orchestrated!.cpuPerOrder.notifications).toBeGreaterThan(0);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.config).toMatchObject({ concurrency: 2, durationSeconds: 2, rounds: 1 });
     expect(bench.output()).toMatch(/scenario\s+ops\/s/);

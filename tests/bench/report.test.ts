@@ -86,9 +86,10 @@ function scenario(throughput: number | null, overrides: Partial<ScenarioReport> 
 
 describe('ratiosOf', () => {
   it("gives each pair's throughput as a fraction, null where one side has none, and leaves out pairs not run", () => {
-    const ratios = ratiosOf({ full: scenario(10), skeletonLocal: scenario(30), skeleton: scenario(20), empty: scenario(0) });
+    const ratios = ratiosOf({ full: scenario(10), skeletonLocal: scenario(30), skeleton: scenario(20), empty: scenario(0), orchestrated: scenario(8) });
     expect(ratios).toEqual({
       'full/skeletonLocal': 0.33,
+      'full/orchestrated': 1.25,
       'full/skeleton': 0.5,
       // Nothing to divide by.
       'full/empty': null,

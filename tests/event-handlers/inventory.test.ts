@@ -286,6 +286,38 @@ describe('inventory, driven by real events over RabbitMQ', () => {
     expect(update.data).toMatchObject({ name: 'Rewritten', price: 150, available: 10, active: false });
   });
 
+  it('offers the same work as calls: a reservation answered in the response (and again, unchanged, when asked twice), then a commit; no order event is told', async () => {
+    const sku = uniqueSku('call');
+    await put(sku, { name: 'Call', price: 100, available: 3 });
+    const orderId = `ord-${randomUUID()}`;
+    const reserve = () => http(inventory.url, 'POST', `/orders/${orderId}/reservation`, { lines: [{ sku, quantity: 1 }, { sku, quantity: 1 }] });
+    const first = await reserve();
+    expect(first).toEqual({ status: 200, body: { orderId, outcome: 'RESERVED', lines: [{ sku, quantity: 2 }] } });
+    // A retried call (the activity's) gets the first answer and reserves nothing more.
+    expect((await reserve()).body).toEqual(first.body);
+    expect((await get(`/products/${sku}`)).body).toMatchObject({ available: 1, onHand: 3, reserved: 2 });
+    // Replicas still learn the new availability by event.
+    await bench.waitForEvent('catalog.product-updated', (e) => e.data.sku === sku && e.data.available === 1);
+
+    expect(await http(inventory.url, 'POST', `/orders/${orderId}/reservation/commit`, {})).toEqual({ status: 200, body: { orderId, status: 'COMMITTED' } });
+    expect((await http(inventory.url, 'POST', `/orders/${orderId}/reservation/commit`, {})).status).toBe(200);
+    expect((await get(`/products/${sku}`)).body).toMatchObject({ available: 1, onHand: 1, reserved: 0 });
+
+    const short = await http(inventory.url, 'POST', `/orders/ord-${randomUUID()}/reservation`, { lines: [{ sku, quantity: 5 }] });
+    expect(short.body).toMatchObject({ outcome: 'REJECTED', shortages: [{ sku, requested: 5, available: 1 }] });
+    // The caller has its answer: no inventory.reserved or inventory.rejected is published for a call.
+    expect(bench.seen.filter((e) => e.type.startsWith('inventory.') && (e.data as { orderId?: string }).orderId === orderId)).toEqual([]);
+  });
+
+  it('refuses a commit of stock never reserved with 409, and a malformed reservation with 400 naming the field', async () => {
+    const never = await http(inventory.url, 'POST', `/orders/ord-${randomUUID()}/reservation/commit`, {});
+    expect(never.status).toBe(409);
+    expect(never.body).toMatchObject({ error: { code: 'CONFLICT' } });
+    const bad = await http(inventory.url, 'POST', `/orders/ord-1/reservation`, { lines: [{ sku: 'X', quantity: 0 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'lines.0.quantity' }] } });
+  });
+
   it('answers an invalid product write with 400 VALIDATION_FAILED naming each field', async () => {
     const response = await put('ANY-SKU', { name: '', price: 12.5, available: -1, colour: 'red' });
     expect(response.status).toBe(400);

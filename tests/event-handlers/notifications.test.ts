@@ -178,6 +178,32 @@ describe('notifications without SMTP (logged)', () => {
     expect(await notificationsOf(notifications.url, orderId)).toHaveLength(3);
   });
 
+  it('tells the customer when asked by a call, once per order and fact, and refuses a fact before the contact with 409', async () => {
+    const orderId = `ord-${randomUUID()}`;
+    const tell = (body: unknown) =>
+      fetch(`${notifications.url}/notifications`, { method: 'POST', headers: { ...serviceAuth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const early = await tell({ type: 'order.confirmed', data: confirmed(orderId) });
+    expect(early.status).toBe(409);
+
+    const first = await tell({ type: 'order.placed', data: placed(orderId) });
+    expect([first.status, await first.json()]).toEqual([201, { orderId, type: 'order.placed', stored: true }]);
+    const again = await tell({ type: 'order.placed', data: placed(orderId) });
+    expect([again.status, await again.json()]).toEqual([200, { orderId, type: 'order.placed', stored: false }]);
+    expect((await tell({ type: 'order.confirmed', data: confirmed(orderId) })).status).toBe(201);
+
+    const told = await waitFor(async () => delivered(await notificationsOf(notifications.url, orderId), 2), 'both notifications');
+    expect(told.map((n) => n.type).sort()).toEqual(['ORDER_CONFIRMED', 'ORDER_PLACED']);
+  });
+
+  it('answers a call with a fact it does not tell, or data the event catalog refuses, with 400 VALIDATION_FAILED', async () => {
+    const tell = (body: unknown) =>
+      fetch(`${notifications.url}/notifications`, { method: 'POST', headers: { ...serviceAuth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await tell({ type: 'order.paid', data: {} })).status).toBe(400);
+    const bad = await tell({ type: 'order.placed', data: { ...placed('ord-x'), email: 'not an address' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'data.email' }] } });
+  });
+
   it('answers GET /notifications without an orderId with 400 VALIDATION_FAILED', async () => {
     const response = await fetch(`${notifications.url}/notifications`, { headers: serviceAuth });
     expect(response.status).toBe(400);

@@ -14,6 +14,9 @@ import { failureConverterPath } from '../../platform/temporal/data-converter.js'
 const terminalPaths = ['confirmed', 'rejected', 'payment-declined', 'cancelled-out-of-stock', 'cancelled-inventory-timeout', 'cancelled-customer-request'];
 /** Paths a workflow version added, recorded by today's code. */
 const versionedPaths = ['confirmed-after-slow-inventory'];
+/** The pure-orchestration yardstick (orchestratedOrderWorkflow), recorded beside today's orderWorkflow. */
+const orchestratedPaths = ['orchestrated-confirmed', 'orchestrated-cancelled-out-of-stock', 'orchestrated-payment-declined', 'orchestrated-rejected'];
+const isOrchestrated = (name: string) => orchestratedPaths.includes(name);
 
 /**
  * One folder per workflow version: `current` is what `npm run histories:capture` records from real end-to-end runs;
@@ -39,7 +42,7 @@ function payloadsIn(value: unknown, path: string[], visit: (encoding: string, pa
 
 describe('workflow replay', () => {
   it("has a history of today's code for every terminal path and every versioned path", () => {
-    expect(historiesOf(CURRENT_HISTORIES).sort()).toEqual([...terminalPaths, ...versionedPaths].sort());
+    expect(historiesOf(CURRENT_HISTORIES).sort()).toEqual([...terminalPaths, ...versionedPaths, ...orchestratedPaths].sort());
   });
 
   it('keeps the histories of the version before the inventory watchdog, for orders started then', () => {
@@ -75,15 +78,31 @@ describe('workflow replay', () => {
     }
   });
 
+  /** The regular activities' types and the local activities' markers of a history, in order. */
+  const stepsOf = (name: string) => {
+    const events = (load(CURRENT_HISTORIES, name) as { events: Record<string, Record<string, unknown> | undefined>[] }).events;
+    const regular = events.map((event) => (event.activityTaskScheduledEventAttributes?.activityType as { name?: string } | undefined)?.name).filter(Boolean);
+    const local = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    return { regular, local };
+  };
+
   it("runs today's short steps as local activities, but the first publish and payment as regular activities", () => {
-    for (const name of historiesOf(CURRENT_HISTORIES)) {
-      const events = (load(CURRENT_HISTORIES, name) as { events: Record<string, Record<string, unknown> | undefined>[] }).events;
-      const regular = events.map((event) => (event.activityTaskScheduledEventAttributes?.activityType as { name?: string } | undefined)?.name).filter(Boolean);
-      const local = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    for (const name of historiesOf(CURRENT_HISTORIES).filter((name) => !isOrchestrated(name))) {
+      const { regular, local } = stepsOf(name);
       // One publish in its own activity, so the answer to POST /orders never waits for the broker (order.placed or order.rejected).
       expect(regular.filter((type) => !['authorizePayment', 'capturePayment', 'voidPayment'].includes(type!)), name).toEqual(['publishEvent']);
       // verifyCart, then for a cart that passed every later publish (at least the payment's outcome).
       expect(local.length, name).toBeGreaterThanOrEqual(name === 'rejected' ? 1 : 2);
+    }
+  });
+
+  it('has the yardstick publish nothing: its calls to inventory and notifications are local, but the first notification and payment are regular', () => {
+    for (const name of orchestratedPaths) {
+      const { regular, local } = stepsOf(name);
+      expect(regular, name).not.toContain('publishEvent');
+      expect(regular.filter((type) => !['authorizePayment', 'capturePayment', 'voidPayment'].includes(type!)), name).toEqual(name === 'orchestrated-rejected' ? [] : ['notifyCustomer']);
+      // verifyCart always; then the reservation, the commit and the last notification as the path has them.
+      expect(local.length, name).toBe({ 'orchestrated-confirmed': 4, 'orchestrated-cancelled-out-of-stock': 3, 'orchestrated-payment-declined': 2, 'orchestrated-rejected': 1 }[name]);
     }
   });
 

@@ -15,12 +15,12 @@ export const CURRENT_HISTORIES = 'current';
  * `npm run histories:capture` sets CAPTURE_HISTORIES; ordinary test runs leave the committed files alone.
  * The CLI writes the same JSON the Temporal web UI downloads, so a history from production can be dropped in too.
  */
-export async function captureHistory(stack: Stack, orderId: string, name: string): Promise<void> {
+export async function captureHistory(stack: Stack, orderId: string, name: string, workflowId = orderWorkflowId(orderId)): Promise<void> {
   const directory = process.env.CAPTURE_HISTORIES;
   if (!directory) return;
   const { stdout } = await promisify(execFile)(inject('infrastructure').temporalCliPath, [
     'workflow', 'show',
-    '--workflow-id', orderWorkflowId(orderId),
+    '--workflow-id', workflowId,
     '--address', stack.config.TEMPORAL_ADDRESS,
     '--namespace', stack.config.TEMPORAL_NAMESPACE,
     '--output', 'json',
