@@ -231,6 +231,9 @@ interface DevServer {
 }
 
 async function main(): Promise<void> {
+  // Whoever read our output may go first (a closed pipe: `npm start | head`, or a bench killed without its stack). A
+  // write would then throw EPIPE and take the supervisor down, leaving every component running without it.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let config: Config;
   let settings: DevStackSettings;
   try {
