@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 import { findFreePort } from '../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
 import { orderTaskQueue } from '../workflows/contract.js';
+import { loadConfig } from '../platform/config.js';
+import { DEMO_ADMIN_ID, mintDevToken } from '../scripts/local-servers/dev-tokens.js';
 
 export interface OwnStack {
   apiUrl: string;
@@ -130,4 +132,10 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/** An operator's token signed with the stack's secret: the bench writes the catalog and orders for many customers. */
+export async function adminToken(secret: string): Promise<string> {
+  const config = loadConfig();
+  return mintDevToken({ secret, JWT_ISSUER: config.JWT_ISSUER, JWT_AUDIENCE: config.JWT_AUDIENCE }, { sub: DEMO_ADMIN_ID, role: 'admin', expiresIn: '4h' });
 }

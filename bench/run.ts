@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../platform/config.js';
-import { DEMO_ADMIN_ID, localSigningSecret, localStackSecret, mintDevToken } from '../scripts/local-servers/dev-tokens.js';
+import { localSigningSecret, localStackSecret } from '../scripts/local-servers/dev-tokens.js';
 import { connectTemporalClient } from '../platform/temporal/connection.js';
 import { payloadKeysOf } from '../platform/temporal/data-converter.js';
 import { createPaymentTokenSeal } from '../platform/temporal/payment-token-seal.js';
@@ -14,7 +14,7 @@ import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
 import { chartSvg, renderPng } from './chart.js';
 import { runSegment, type SegmentResult } from './load-loop.js';
 import { BenchOptionsError, parseBenchOptions, type BenchOptions } from './options.js';
-import { startOwnStack, type OwnStack } from './own-stack.js';
+import { adminToken, startOwnStack, type OwnStack } from './own-stack.js';
 import { discoverProcesses, STACK_PROCESS_PATTERNS } from './process-discovery.js';
 import { listProcesses } from './process-stats.js';
 import { describeMachine, formatTable, ratiosOf, summariseScenario, type BenchReport } from './report.js';
@@ -190,10 +190,6 @@ async function describeTarget(options: BenchOptions, stack: OwnStack | undefined
   };
 }
 
-async function adminToken(secret: string): Promise<string> {
-  const config = loadConfig();
-  return mintDevToken({ secret, JWT_ISSUER: config.JWT_ISSUER, JWT_AUDIENCE: config.JWT_AUDIENCE }, { sub: DEMO_ADMIN_ID, role: 'admin', expiresIn: '4h' });
-}
 
 function describeLoad(options: BenchOptions): string {
   return options.rate !== undefined ? `open loop at ${options.rate}/s` : `closed loop of ${options.concurrency} clients`;
