@@ -89,6 +89,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       },
       // In-flight activities get this long to finish on shutdown before they are cancelled and retried elsewhere.
       shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     });
     const running = worker.run();
     resources.push('worker', async () => {
