@@ -320,8 +320,8 @@ async function main(): Promise<void> {
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;
-  let amqpUrl = config.AMQP_URL;
-  let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrl.replace(/^amqps?:/, 'http:')).hostname}:15672`;
+  let amqpUrls: readonly string[] = config.AMQP_URL;
+  let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrls[0]!.replace(/^amqps?:/, 'http:')).hostname}:15672`;
 
   // Each server is recorded as soon as it is up, so a Ctrl-C during start-up still stops it.
   const watchExit = (server: DevServer) => {
@@ -351,7 +351,7 @@ async function main(): Promise<void> {
   void rabbitStarting.finally(() => (brokerBooting = false)).catch(() => undefined);
   if (runRabbit) {
     // The node's address is fixed by its settings, so components can be given it before it answers (credentials: envFor).
-    amqpUrl = `amqp://127.0.0.1:${settings.RABBITMQ_PORT}`;
+    amqpUrls = [`amqp://127.0.0.1:${settings.RABBITMQ_PORT}`];
     managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
   startingServers = Promise.allSettled([temporalStarting, rabbitStarting]);
@@ -385,7 +385,7 @@ async function main(): Promise<void> {
     ...process.env,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
-    AMQP_URL: amqpUrl,
+    AMQP_URL: amqpUrls.join(','),
     DATA_DIR: config.DATA_DIR === ':memory:' ? config.DATA_DIR : dataDir,
     // A component reaches another by URL; unless told otherwise that is where npm start runs it.
     PAYMENT_PROVIDER_URL: process.env.PAYMENT_PROVIDER_URL || `http://127.0.0.1:${config.PAYMENT_PROVIDER_PORT}`,
