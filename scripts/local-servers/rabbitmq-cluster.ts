@@ -15,16 +15,10 @@ export interface RabbitClusterNodePlan {
 }
 
 export interface RabbitClusterOptions {
-  /** Each node's data lives in <dataDir>/node-<n>. */
-  dataDir: string;
-  /** Node names are `<namePrefix>-<n>@localhost`; unique on the machine (epmd knows every running node by name). */
-  namePrefix: string;
-  /** @default 3 */
-  size?: number;
+  /** From planRabbitCluster: known before the nodes start, so clients can be given every address at once. */
+  nodes: readonly RabbitClusterNodePlan[];
   /** Imported on every node; the first administrator is the one the cluster is checked as. */
   accounts: readonly BrokerAccount[];
-  /** Known before the nodes start, so clients can be given every address at once; free ones are picked when omitted. */
-  nodes?: RabbitClusterNodePlan[];
   log: ProgressLog;
   /** Per node. @default 120_000 */
   readyTimeoutMs?: number;
@@ -45,7 +39,10 @@ export class RabbitClusterFormationError extends Error {
   override readonly name = 'RabbitClusterFormationError';
 }
 
-/** Names, ports and data directories for each node, picked before anything starts. */
+/**
+ * Names, ports and data directories for each node, picked before anything starts: each node's data in <dataDir>/node-<n>,
+ * names `<namePrefix>-<n>@localhost`, unique on the machine (epmd knows every running node by name). @default size 3
+ */
 export async function planRabbitCluster(options: { dataDir: string; namePrefix: string; size?: number }): Promise<RabbitClusterNodePlan[]> {
   const size = options.size ?? 3;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`a cluster needs at least one node, got ${size}`);
@@ -80,7 +77,8 @@ export async function planRabbitCluster(options: { dataDir: string; namePrefix: 
  */
 export async function startRabbitCluster(options: RabbitClusterOptions): Promise<RabbitCluster> {
   const { log } = options;
-  const plans = options.nodes ?? (await planRabbitCluster(options));
+  const plans = options.nodes;
+  if (plans.length === 0) throw new RangeError('a cluster needs at least one node');
   // One cookie for the cluster: nodes (and rabbitmqctl) authenticate each other by it.
   const erlangCookie = randomBytes(24).toString('hex').toUpperCase();
   const started = await Promise.allSettled(

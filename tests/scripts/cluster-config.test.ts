@@ -1,6 +1,7 @@
 // The production-shaped stack's generated configuration: the Temporal server's YAML and the RabbitMQ cluster's plan.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { instanceAddressing, planInstances, rotatedNodeUrls } from '../../scripts/local-servers/cluster-instances.js';
 import { planRabbitCluster } from '../../scripts/local-servers/rabbitmq-cluster.js';
 import { MAX_MEMBERSHIP_PORT, temporalServerConfig, toYaml, type TemporalServerConfigOptions } from '../../scripts/local-servers/temporal-server-config.js';
 
@@ -51,5 +52,44 @@ describe('the RabbitMQ cluster plan', () => {
     expect(plan.map((node) => node.dataDir)).toEqual(['/tmp/cluster/node-1', '/tmp/cluster/node-2', '/tmp/cluster/node-3']);
     const ports = plan.flatMap((node) => [node.port, node.managementPort, node.distPort]);
     expect(new Set(ports).size).toBe(9);
+  });
+});
+
+describe('the component instances', () => {
+  const counter = () => {
+    let next = 5000;
+    return async () => next++;
+  };
+
+  it('runs two of every component but the payment and carrier stand-ins, each on a port of its own, in start order', async () => {
+    const instances = await planInstances(2, counter());
+    expect(instances.map((instance) => instance.name)).toEqual([
+      'payment-provider', 'inventory#1', 'inventory#2', 'notifications#1', 'notifications#2', 'order-outcome#1', 'order-outcome#2',
+      'order-view#1', 'order-view#2', 'carrier', 'shipping#1', 'shipping#2', 'worker#1', 'worker#2', 'api#1', 'api#2',
+    ]);
+    expect(new Set(instances.map((instance) => instance.port)).size).toBe(instances.length);
+    await expect(planInstances(0, counter())).rejects.toThrow(/positive integer/);
+  });
+
+  it('pairs each instance with the same-numbered instance of the others, and the single stand-ins with everyone', async () => {
+    const instances = await planInstances(2, counter());
+    const port = (name: string) => instances.find((instance) => instance.name === name)!.port;
+    const secondApi = instanceAddressing(instances.find((instance) => instance.name === 'api#2')!, instances);
+    expect(secondApi).toMatchObject({
+      PORT: String(port('api#2')),
+      ORDER_VIEW_URL: `http://127.0.0.1:${port('order-view#2')}`,
+      INVENTORY_URL: `http://127.0.0.1:${port('inventory#2')}`,
+      PAYMENT_PROVIDER_URL: `http://127.0.0.1:${port('payment-provider')}`,
+      CARRIER_URL: `http://127.0.0.1:${port('carrier')}`,
+    });
+    const firstWorker = instanceAddressing(instances.find((instance) => instance.name === 'worker#1')!, instances);
+    expect(firstWorker).toMatchObject({ WORKER_METRICS_PORT: String(port('worker#1')), SHIPPING_URL: `http://127.0.0.1:${port('shipping#1')}` });
+  });
+
+  it('gives each instance every broker node, starting from a different one', () => {
+    const nodes = ['amqp://a', 'amqp://b', 'amqp://c'];
+    expect(rotatedNodeUrls(nodes, 0)).toEqual(['amqp://a', 'amqp://b', 'amqp://c']);
+    expect(rotatedNodeUrls(nodes, 1)).toEqual(['amqp://b', 'amqp://c', 'amqp://a']);
+    expect(rotatedNodeUrls(nodes, 4)).toEqual(['amqp://b', 'amqp://c', 'amqp://a']);
   });
 });
