@@ -1,6 +1,6 @@
 // `npm run start:cluster`: a production-shaped stack in the foreground: Temporal server on PostgreSQL, a three-node RabbitMQ cluster, two instances of every component.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -77,9 +77,11 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
 
-  await rm(dataDir, { recursive: true, force: true });
-  // PostgreSQL may run as another user (as root it runs as postgres), who must be able to reach its directory.
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  try {
+    await emptyDataDirectory(dataDir);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
   // The same secrets as npm start's, so `npm run token` signs tokens this stack accepts.
   const secrets = loadLocalSecrets(mainDataDir);
 
@@ -246,6 +248,24 @@ async function createComponentsDatabase(postgres: PostgresServer): Promise<Recor
     url.password = password;
     return [component, url.toString()];
   })) as Record<DatabaseComponent, string>;
+}
+
+/** Marks a directory as this stack's, so that a start empties only a directory an earlier start made. */
+const DATA_MARKER = '.ensemble-cluster-data';
+
+/**
+ * Every start begins empty. CLUSTER_DATA_DIR could name any directory, so one that holds files but not the marker is
+ * refused rather than emptied.
+ */
+async function emptyDataDirectory(dataDir: string): Promise<void> {
+  const entries = await readdir(dataDir).catch(() => [] as string[]);
+  if (entries.length > 0 && !entries.includes(DATA_MARKER)) {
+    throw new ClusterSettingsError(`CLUSTER_DATA_DIR: ${dataDir} holds files npm run start:cluster did not make; it empties its directory on every start, so name an empty or new one`);
+  }
+  await rm(dataDir, { recursive: true, force: true });
+  // PostgreSQL may run as another user (as root it runs as postgres), who must be able to reach its directory.
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  await writeFile(join(dataDir, DATA_MARKER), 'Made by npm run start:cluster, which empties this directory on every start.\n');
 }
 
 /** Groups consecutive instances of one component, in start order. */
