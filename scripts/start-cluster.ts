@@ -156,7 +156,13 @@ async function main(): Promise<void> {
     return { postgres, temporal };
   })();
   const rabbitStarting = startRabbitCluster({ nodes: nodePlans, accounts: brokerUsers.accounts, log: terminal.log }).then((cluster) => {
+    // The stack stops when the whole cluster is gone; a single node stopping is reported, and the cluster carries on.
     watch({ name: 'RabbitMQ cluster', stop: () => cluster.stop(), exited: cluster.exited });
+    for (const node of cluster.nodes) {
+      void node.exited.then(({ code, signal }) => {
+        if (!stopping) say(`RabbitMQ node ${node.nodeName} exited (${signal ? `signal ${signal}` : `exit code ${code}`}); its clients move to the other nodes`);
+      });
+    }
     return cluster;
   });
   starting = Promise.allSettled([temporalStarting, rabbitStarting]);

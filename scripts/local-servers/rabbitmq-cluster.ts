@@ -31,7 +31,10 @@ export interface RabbitCluster {
   /** The first node's management UI and API (every node's shows the whole cluster). */
   managementUrl: string;
   stop(): Promise<void>;
-  /** Resolves when any node's process ends. */
+  /**
+   * Resolves when every node's process has ended. One node going away is what a cluster is for: its clients move to
+   * the others and quorum queues keep a majority; each node's own `exited` tells of it.
+   */
   exited: ExitWatch;
 }
 
@@ -119,7 +122,7 @@ export async function startRabbitCluster(options: RabbitClusterOptions): Promise
     ports: nodes.map((node) => node.port),
     managementUrl: first.managementUrl,
     stop: stopAll,
-    exited: Promise.race(nodes.map((node) => node.exited)),
+    exited: Promise.all(nodes.map((node) => node.exited)).then((exits) => exits.at(-1)!),
   };
 }
 

@@ -1,4 +1,5 @@
 // What the README promises about `npm run start:cluster`: the Temporal server on PostgreSQL, a three-node RabbitMQ cluster, two instances per component, all stopped by one Ctrl-C.
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,21 @@ const INSTANCE_NAMES = [
   'payment-provider', 'inventory#1', 'inventory#2', 'notifications#1', 'notifications#2', 'order-outcome#1', 'order-outcome#2',
   'order-view#1', 'order-view#2', 'carrier', 'shipping#1', 'shipping#2', 'worker#1', 'worker#2', 'api#1', 'api#2',
 ];
+
+/** Processes whose command line holds `args` in a row (the Erlang VM of a node is found by its -home directory). */
+function processesWithArguments(args: string[]): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let commandLine: string[];
+    try {
+      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (commandLine.some((_, index) => args.every((arg, offset) => commandLine[index + offset] === arg))) found.push(Number(entry));
+  }
+  return found;
+}
 
 interface QueueInfo {
   name: string;
@@ -72,7 +88,8 @@ describe('npm run start:cluster', () => {
     expect(output).toMatch(/API #2 +http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  it('confirms an order placed on each API instance, and each instance reads the other\'s order', async () => {
+  /** Places an order on each API instance as the banner's customer, and waits until both instances read each order CONFIRMED. */
+  async function confirmAnOrderOnEachApi(): Promise<void> {
     const apis = [banner(/API #1 +(http:\/\/\S+)/)[1]!, banner(/API #2 +(http:\/\/\S+)/)[1]!];
     const customerToken = banner(/\|\s+customer cust-1\s+(\S+)$/m)[1]!;
     const asCustomer = { authorization: `Bearer ${customerToken}` };
@@ -90,6 +107,10 @@ describe('npm run start:cluster', () => {
         }, { timeoutMs: 60_000 });
       }
     }
+  }
+
+  it('confirms an order placed on each API instance, and each instance reads the other\'s order', async () => {
+    await confirmAnOrderOnEachApi();
   });
 
   it('runs the Temporal server with more than one history shard', async () => {
@@ -115,6 +136,17 @@ describe('npm run start:cluster', () => {
       expect(queue.type, queue.name).toBe(queue.name === 'order-view.history' ? 'stream' : 'quorum');
       expect([...(queue.members ?? [])].sort(), queue.name).toEqual([...nodes].sort());
     }
+  });
+
+  it('carries on when a RabbitMQ node is killed: clients move to the other nodes and orders on both API instances are confirmed', async () => {
+    const nodeOne = join(workDir, 'cluster', 'rabbitmq', 'node-1');
+    const beam = processesWithArguments(['-home', nodeOne]);
+    expect(beam, `the first node's Erlang VM (-home ${nodeOne})`).toHaveLength(1);
+    process.kill(beam[0]!, 'SIGKILL');
+    // The supervisor watches the node's start script, which reports its VM's death as an exit of its own.
+    await waitForOutput(supervisor, /RabbitMQ node \S+-1@localhost exited \([^)]*\); its clients move to the other nodes/, 30_000);
+    await confirmAnOrderOnEachApi();
+    expect(supervisor.output()).not.toMatch(/stopping the stack/);
   });
 
   it('Ctrl-C stops everything in reverse order, the servers last, and leaves nothing running', async () => {
