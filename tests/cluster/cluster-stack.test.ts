@@ -10,7 +10,7 @@ import { historyShardCount } from '../../scripts/local-servers/temporal-server.j
 import { call, orderRequest } from '../support/http.js';
 import { eventually } from '../support/broker.js';
 import { TEST_SECRETS } from '../support/secrets.js';
-import { exitWithin, isRunning, killSupervisor, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
+import { exitWithin, isRunning, killGroup, killSupervisor, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
 /** A fresh machine builds the Temporal server first (about six minutes on two cores); a built one starts in under a minute. */
 const START_TIMEOUT_MS = 15 * 60_000;
@@ -21,19 +21,27 @@ const INSTANCE_NAMES = [
   'order-view#1', 'order-view#2', 'carrier', 'shipping#1', 'shipping#2', 'worker#1', 'worker#2', 'api#1', 'api#2',
 ];
 
+/** Every process's command line, as its arguments. */
+function commandLines(): { pid: number; args: string[] }[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((entry) => {
+    try {
+      return [{ pid: Number(entry), args: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') }];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Processes whose command line holds `args` in a row (the Erlang VM of a node is found by its -home directory). */
 function processesWithArguments(args: string[]): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let commandLine: string[];
-    try {
-      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (commandLine.some((_, index) => args.every((arg, offset) => commandLine[index + offset] === arg))) found.push(Number(entry));
-  }
-  return found;
+  return commandLines()
+    .filter(({ args: line }) => line.some((_, index) => args.every((arg, offset) => line[index + offset] === arg)))
+    .map(({ pid }) => pid);
+}
+
+/** Processes with `directory` in an argument: the servers of the stack under test, whose data all lives there. */
+function processesNaming(directory: string): number[] {
+  return commandLines().filter(({ pid, args }) => pid !== process.pid && args.some((arg) => arg.includes(directory))).map(({ pid }) => pid);
 }
 
 interface QueueInfo {
@@ -73,6 +81,18 @@ describe('npm run start:cluster', () => {
 
   afterAll(async () => {
     await killSupervisor(supervisor);
+    // A supervisor killed mid-way cannot stop its servers; they are found by their data directories, all in workDir.
+    if (workDir) {
+      for (const pid of processesNaming(workDir)) {
+        killGroup(pid);
+        // Not every one leads its group (a node's VM is its start script's child).
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
