@@ -336,6 +336,7 @@ function printBanner(facts: {
     `Start-up took ${facts.startupSeconds.toFixed(1)}s.`,
     '',
     ...facts.apis.map((api, index) => `  API #${index + 1}                  ${api}   (OpenAPI: ${api}/openapi.json)`),
+    `  Web console             ${facts.apis.map((api) => `${api}/`).join(', ')}   (sign in with a token below)`,
     `  Temporal server         ${temporal.address}   (${facts.shards} history shards, PostgreSQL; config ${temporal.configFile})`,
     `  Temporal web UI         docker run --rm --network host -e TEMPORAL_ADDRESS=${temporal.address} -e TEMPORAL_UI_PORT=8080 temporalio/ui   (then ${TEMPORAL_UI_URL})`,
     `  RabbitMQ nodes          ${cluster.nodes.map((node) => `${node.nodeName} amqp://127.0.0.1:${node.port}`).join(', ')}`,
