@@ -41,7 +41,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     resources.push('database', () => db.close());
     await migrate(db, API_SCHEMA, apiMigrations);
 
-    const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, API_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());

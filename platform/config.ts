@@ -16,6 +16,13 @@ const duration = z.string().trim().transform((raw, ctx) => {
 });
 
 const port = z.coerce.number().int().min(0).max(65_535);
+
+/**
+ * `AMQP_URL`: one broker, or a comma-separated list of a cluster's nodes. Clients connect to the first that answers and
+ * move on to the next when theirs goes away, so every node of a cluster should be listed.
+ */
+const amqpUrls = z.string().transform((raw) => raw.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL, or a comma-separated list of them')).min(1, 'expected at least one amqp:// URL'));
 const url = z.url();
 const milliseconds = z.string().trim().regex(/^\d+(,\d+)*$/, 'expected comma-separated milliseconds, e.g. 1000,5000,30000')
   .transform((raw) => raw.split(',').map(Number));
@@ -125,7 +132,13 @@ const environment = z.object({
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(50),
 
-  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'expected an amqp:// or amqps:// URL').default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_URL: amqpUrls.prefault('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * The type of the queues that are not consumer or dead-letter queues (those are always quorum): the retry delay queues and
+   * the unroutable queue. `classic` keeps a development broker's existing queues declarable; a cluster needs `quorum`, or a
+   * retry waiting on a stopped node waits for that node. A queue's type cannot change once declared.
+   */
+  RABBITMQ_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
   EVENTS_EXCHANGE: z.string().min(1).default(DEFAULT_EVENTS_EXCHANGE),
   /** The management API, for operators' dead-letter tooling (lists queues and their depths). */
   RABBITMQ_MANAGEMENT_URL: url.default('http://guest:guest@127.0.0.1:15672'),

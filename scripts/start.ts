@@ -1,7 +1,4 @@
 // `npm start`: supervises the development stack (Temporal dev server, RabbitMQ node, every component) in the foreground.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { prettyFactory } from 'pino-pretty';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
@@ -15,7 +12,9 @@ import { createLocalBrokerUsers, type LocalBrokerUsers } from './local-servers/l
 import type { BrokerAccount } from '../platform/messaging/broker-users.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { rabbitmq } from './system-packages/packages.js';
-import { delay, settlesWithin, type ExitWatch, type ProgressLog } from './local-servers/server-process.js';
+import { delay, type ExitWatch } from './local-servers/server-process.js';
+import { createStackTerminal } from './local-servers/stack-terminal.js';
+import { SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
 
@@ -67,162 +66,14 @@ const devStackSettings = z.object({
 });
 type DevStackSettings = z.infer<typeof devStackSettings>;
 
-const CRASH_WINDOW_MS = 60_000;
-const MAX_CRASHES_IN_WINDOW = 5;
-const MAX_RESTART_DELAY_MS = 15_000;
 /** Beyond the worker's own shutdown grace, a component that has not exited is killed. */
 const EXTRA_STOP_GRACE_MS = 5_000;
 /** Copies of one signal arriving this close together are one request to stop, not an impatient second one. */
 const SIGNAL_ECHO_MS = 1_000;
 
-const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-const palette = [36, 33, 35, 32, 34, 31, 96, 93];
-const nameWidth = Math.max('rabbitmq'.length, ...COMPONENTS.map((component) => component.name.length));
-
-function prefix(name: string, index: number): string {
-  const label = name.padEnd(nameWidth);
-  return colour ? `\x1b[${palette[index % palette.length]}m${label}\x1b[0m | ` : `${label} | `;
-}
-
-const stackPrefix = prefix('stack', palette.length - 1);
-function say(message: string): void {
-  process.stdout.write(`${stackPrefix}${message}\n`);
-}
-
-/** The stack's own output for text that arrives in pieces (the installer's progress dots): prefixed once per line. */
-function stackOutput(): { write(text: string): void } {
-  let atLineStart = true;
-  return {
-    write(text: string) {
-      process.stdout.write(atLineStart ? `${stackPrefix}${text}` : text);
-      atLineStart = text.endsWith('\n');
-    },
-  };
-}
-
-/** Progress of the dev servers, printed the way people read a terminal rather than as JSON. */
-const terminalLog: ProgressLog = {
-  info: (details, message) => say(describe(details, message)),
-  warn: (details, message) => say(`WARN ${describe(details, message)}`),
-};
-
-function describe(details: object | string, message?: string): string {
-  if (typeof details === 'string') return details;
-  const fields = Object.entries(details).map(([key, value]) => `${key}=${String(value)}`).join(' ');
-  return `${message ?? ''}${fields ? ` (${fields})` : ''}`;
-}
-
-/**
- * Components log pino JSON; in the terminal pino-pretty makes one readable, coloured line per record (the component's
- * name is already the line's prefix). Only the supervisor prettifies: run a component alone and it logs JSON.
- */
-const prettify = prettyFactory({
-  colorize: process.stdout.isTTY === true,
-  ignore: 'pid,hostname,component',
-  translateTime: 'SYS:HH:MM:ss.l',
-  singleLine: true,
-});
-
-function formatChildLine(line: string): string {
-  if (!line.startsWith('{')) return line;
-  try {
-    return prettify(line).trimEnd();
-  } catch {
-    return line;
-  }
-}
-
-class SupervisedComponent {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private crashes: number[] = [];
-  private restartTimer: NodeJS.Timeout | undefined;
-  private stopping = false;
-
-  constructor(
-    readonly name: string,
-    private readonly entry: string,
-    private readonly index: number,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly giveUp: (reason: string) => void,
-    /** Output lines not worth showing (at that moment). */
-    private readonly isNoise: (line: string) => boolean = () => false,
-  ) {}
-
-  start(): void {
-    // Its own process group: Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
-      cwd: repositoryRoot,
-      env: this.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    // The pid lets an operator (or a test) signal one component without guessing which node process it is.
-    if (child.pid !== undefined) say(`started ${this.name} (pid ${child.pid})`);
-    const label = prefix(this.name, this.index);
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
-        if (this.isNoise(line)) return;
-        process.stdout.write(`${formatChildLine(line).split('\n').map((part) => `${label}${part}`).join('\n')}\n`);
-      });
-    }
-    this.exited = new Promise((resolveExit) => {
-      child.once('error', (error) => {
-        say(`${this.name} could not be started: ${error.message}`);
-      });
-      child.once('close', (code, signal) => {
-        resolveExit();
-        if (this.child === child) this.child = undefined;
-        if (!this.stopping) this.onUnexpectedExit(code, signal);
-      });
-    });
-  }
-
-  private onUnexpectedExit(code: number | null, signal: NodeJS.Signals | null): void {
-    const now = Date.now();
-    this.crashes = [...this.crashes.filter((time) => now - time < CRASH_WINDOW_MS), now];
-    const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    if (this.crashes.length >= MAX_CRASHES_IN_WINDOW) {
-      this.giveUp(`${this.name} exited ${this.crashes.length} times within a minute (last: ${how}); giving up`);
-      return;
-    }
-    const wait = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** (this.crashes.length - 1));
-    say(`${this.name} exited unexpectedly (${how}); restarting in ${wait / 1000}s`);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (!this.stopping) this.start();
-    }, wait);
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.restartTimer);
-    const pid = this.child?.pid;
-    if (pid === undefined) return;
-    signalGroup(pid, 'SIGTERM');
-    if (!(await settlesWithin(this.exited, graceMs))) {
-      say(`${this.name} did not stop within ${Math.round(graceMs / 1000)}s; killing it`);
-      signalGroup(pid, 'SIGKILL');
-      await settlesWithin(this.exited, 5_000);
-    }
-  }
-
-  kill(): void {
-    this.stopping = true;
-    clearTimeout(this.restartTimer);
-    if (this.child?.pid !== undefined) signalGroup(this.child.pid, 'SIGKILL');
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
+const terminal = createStackTerminal(['rabbitmq', ...COMPONENTS.map((component) => component.name)]);
+const { say } = terminal;
+const terminalLog = terminal.log;
 
 interface DevServer {
   name: string;
@@ -231,9 +82,6 @@ interface DevServer {
 }
 
 async function main(): Promise<void> {
-  // Whoever read our output may go first (a closed pipe: `npm start | head`, or a bench killed without its stack). A
-  // write would then throw EPIPE and take the supervisor down, leaving every component running without it.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let config: Config;
   let settings: DevStackSettings;
   try {
@@ -274,7 +122,7 @@ async function main(): Promise<void> {
   const localSecrets = loadLocalSecrets(dataDir);
   if (runRabbit) {
     try {
-      await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: stackOutput() });
+      await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: terminal.stackOutput() });
     } catch (error) {
       fail(error instanceof SystemPackagesError ? error.message : String(error));
     }
@@ -323,8 +171,8 @@ async function main(): Promise<void> {
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;
-  let amqpUrl = config.AMQP_URL;
-  let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrl.replace(/^amqps?:/, 'http:')).hostname}:15672`;
+  let amqpUrls: readonly string[] = config.AMQP_URL;
+  let managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(amqpUrls[0]!.replace(/^amqps?:/, 'http:')).hostname}:15672`;
 
   // Each server is recorded as soon as it is up, so a Ctrl-C during start-up still stops it.
   const watchExit = (server: DevServer) => {
@@ -343,7 +191,7 @@ async function main(): Promise<void> {
   let brokerBooting = runRabbit;
   // No guest on our node: per-run users, made before it boots, so each component can be given its own URL right away.
   const brokerUsers: LocalBrokerUsers | undefined = runRabbit
-    ? await createLocalBrokerUsers({ exchange: config.EVENTS_EXCHANGE, port: settings.RABBITMQ_PORT, managementPort: settings.RABBITMQ_MANAGEMENT_PORT, dataDir })
+    ? await createLocalBrokerUsers({ exchange: config.EVENTS_EXCHANGE, ports: [settings.RABBITMQ_PORT], managementPort: settings.RABBITMQ_MANAGEMENT_PORT, dataDir })
     : undefined;
   const rabbitStarting = brokerUsers
     ? startRabbit(settings, dataDir, brokerUsers.accounts).then((node) => {
@@ -354,7 +202,7 @@ async function main(): Promise<void> {
   void rabbitStarting.finally(() => (brokerBooting = false)).catch(() => undefined);
   if (runRabbit) {
     // The node's address is fixed by its settings, so components can be given it before it answers (credentials: envFor).
-    amqpUrl = `amqp://127.0.0.1:${settings.RABBITMQ_PORT}`;
+    amqpUrls = [`amqp://127.0.0.1:${settings.RABBITMQ_PORT}`];
     managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
   startingServers = Promise.allSettled([temporalStarting, rabbitStarting]);
@@ -388,7 +236,7 @@ async function main(): Promise<void> {
     ...process.env,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
-    AMQP_URL: amqpUrl,
+    AMQP_URL: amqpUrls.join(','),
     DATA_DIR: config.DATA_DIR === ':memory:' ? config.DATA_DIR : dataDir,
     // A component reaches another by URL; unless told otherwise that is where npm start runs it.
     PAYMENT_PROVIDER_URL: process.env.PAYMENT_PROVIDER_URL || `http://127.0.0.1:${config.PAYMENT_PROVIDER_PORT}`,
@@ -402,7 +250,7 @@ async function main(): Promise<void> {
   };
   COMPONENTS.forEach(({ name, entry }, index) => {
     const componentEnv = { ...env, ...brokerUsers?.envFor(name) };
-    const component = new SupervisedComponent(name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
+    const component = new SupervisedComponent(terminal, name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
     component.start();
   });

@@ -59,7 +59,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
     resources.push('http server', () => http.close());
     const db = await openDatabase({ component: 'worker', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
-    const broker = await connectBroker(config.AMQP_URL, log, 'worker');
+    const broker = await connectBroker(config.AMQP_URL, log, 'worker', { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());

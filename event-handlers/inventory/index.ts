@@ -42,7 +42,7 @@ export async function startInventory(config: Config, log: Logger): Promise<Runni
     await migrate(db, INVENTORY_SCHEMA, inventoryMigrations);
     if (config.SEED_DEMO_CATALOG) await seedDemoCatalog(db, log);
 
-    const broker = await connectBroker(config.AMQP_URL, log, INVENTORY_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, INVENTORY_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());

@@ -41,7 +41,7 @@ export async function startNotifications(config: Config, log: Logger): Promise<R
     const delivery = startDelivery({ db, log, journal, smtpUrl: config.SMTP_URL, from: config.NOTIFICATIONS_FROM, pollIntervalMs: config.OUTBOX_POLL_INTERVAL });
     resources.push('delivery', () => delivery.stop());
 
-    const broker = await connectBroker(config.AMQP_URL, log, NOTIFICATIONS_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, NOTIFICATIONS_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const queue = notificationsQueueName(config.EVENTS_EXCHANGE);
     const consumer = startConsumer(broker, log, {

@@ -41,7 +41,7 @@ export async function startOrderOutcome(config: Config, log: Logger): Promise<Ru
 
     const client = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys, component: ORDER_OUTCOME_COMPONENT });
     resources.push('temporal connection', () => client.connection.close());
-    const broker = await connectBroker(config.AMQP_URL, log, ORDER_OUTCOME_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, ORDER_OUTCOME_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const reactions = orderOutcomeReactions(client, journal);
     const consumer = startConsumer(broker, log, {

@@ -1,6 +1,6 @@
 // The order view's history: a RabbitMQ stream queue keeping every event the view is built from, replayable from its start.
 import { randomUUID } from 'node:crypto';
-import amqplib from 'amqplib';
+import { connectToAnyNode } from '../../platform/messaging/broker.js';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { consumerQueueName } from '../../platform/messaging/wire-names.js';
 
@@ -38,7 +38,7 @@ const REPLAY_MARKER = 'x-order-view-replay-marker';
  * stream before the marker is read, and nothing after it, so the replay ends on its own even while events keep flowing.
  */
 export async function replayHistory(options: {
-  amqpUrl: string;
+  amqpUrl: string | readonly string[];
   exchange: string;
   prefetch: number;
   timeoutMs: number;
@@ -46,7 +46,7 @@ export async function replayHistory(options: {
 }): Promise<{ read: number }> {
   const stream = historyStreamName(options.exchange);
   const marker = randomUUID();
-  const connection = await amqplib.connect(options.amqpUrl, { clientProperties: { connection_name: 'order-view:replay' } });
+  const connection = await connectToAnyNode(options.amqpUrl, { clientProperties: { connection_name: 'order-view:replay' } });
   try {
     const channel = await connection.createConfirmChannel();
     await channel.checkQueue(stream);

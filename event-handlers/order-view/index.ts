@@ -51,11 +51,11 @@ export async function startOrderView(config: Config, log: Logger): Promise<Runni
     await migrate(db, ORDER_VIEW_SCHEMA, orderViewMigrations);
     const journal = createJournal({ db, schema: ORDER_VIEW_SCHEMA, source: ORDER_VIEW_COMPONENT, log });
 
-    const broker = await connectBroker(config.AMQP_URL, log, ORDER_VIEW_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, ORDER_VIEW_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     // Declared on every (re)connect, like the consumer's own queue, so the history keeps every event from the first start on.
     const historyChannel = broker.createChannel('order-view:history', async (channel) => {
-      await declareEventsExchange(channel, config.EVENTS_EXCHANGE);
+      await declareEventsExchange(channel, config.EVENTS_EXCHANGE, broker.queueType);
       await declareHistoryStream(channel, {
         exchange: config.EVENTS_EXCHANGE,
         bindings: viewEventTypes,

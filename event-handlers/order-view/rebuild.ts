@@ -27,7 +27,7 @@ export class RebuildInProgressError extends Error {
  * against writers (readers go on reading the old rows until it commits): the live facts from before the rebuild are
  * replaced by the replayed ones, and every order's row is folded again from what results.
  */
-export function createViewRebuilder(options: { db: Database; amqpUrl: string; exchange: string; prefetch: number; timeoutMs: number; log: Logger }) {
+export function createViewRebuilder(options: { db: Database; amqpUrl: string | readonly string[]; exchange: string; prefetch: number; timeoutMs: number; log: Logger }) {
   const { db } = options;
   /**
    * Claims the one rebuild slot in the store, shared by every instance. A claim older than the rebuild's own time limit

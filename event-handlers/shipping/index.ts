@@ -42,7 +42,7 @@ export async function startShipping(config: Config, log: Logger): Promise<Runnin
     resources.push('database', () => db.close());
     await migrate(db, SHIPPING_SCHEMA, shippingMigrations);
 
-    const broker = await connectBroker(config.AMQP_URL, log, SHIPPING_COMPONENT);
+    const broker = await connectBroker(config.AMQP_URL, log, SHIPPING_COMPONENT, { queueType: config.RABBITMQ_QUEUE_TYPE });
     resources.push('broker', () => broker.close());
     const publisher = createEventPublisher(broker, log, publisherSettings(config));
     resources.push('publisher', () => publisher.close());

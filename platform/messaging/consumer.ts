@@ -77,8 +77,9 @@ export function startConsumer(broker: Broker, log: Logger, options: ConsumerOpti
   let generation = 0;
   const channel: ChannelWrapper = broker.createChannel(`consumer:${options.queue}`, async (ch) => {
     generation++;
-    await declareEventsExchange(ch, options.exchange);
+    await declareEventsExchange(ch, options.exchange, broker.queueType);
     await declareConsumerQueue(ch, {
+      queueType: broker.queueType,
       queue: options.queue,
       exchange: options.exchange,
       bindings: options.bindings,

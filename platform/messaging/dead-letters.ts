@@ -1,5 +1,6 @@
 // Operators' dead-letter tooling: list dead-letter (and unroutable) queues, look inside them, replay or purge their messages.
-import amqplib, { type ChannelModel, type GetMessage } from 'amqplib';
+import type { ChannelModel, GetMessage } from 'amqplib';
+import { connectToAnyNode } from './broker.js';
 import type { Logger } from '../logger.js';
 import { describe } from './dead-letters/describe.js';
 import {
@@ -55,7 +56,7 @@ export interface DeadLetters {
 
 export interface DeadLettersOptions {
   /** The broker; the tooling logs in with the management URL's credentials instead of these (see operatorAmqpUrl). */
-  amqpUrl: string;
+  amqpUrl: string | readonly string[];
   /** The RabbitMQ management API, with credentials in the URL (http://user:pass@host:15672). */
   managementUrl: string;
   /** The events exchange: its unroutable queue is treated as a dead-letter queue, and unroutable replays go to it. */
@@ -78,7 +79,8 @@ export function createDeadLetters(options: DeadLettersOptions): DeadLetters {
 
   async function connect(): Promise<ChannelModel> {
     try {
-      return await amqplib.connect(operatorAmqpUrl(options.amqpUrl, options.managementUrl), { clientProperties: { connection_name: 'dead-letters' } });
+      const urls = typeof options.amqpUrl === 'string' ? [options.amqpUrl] : options.amqpUrl;
+      return await connectToAnyNode(urls.map((url) => operatorAmqpUrl(url, options.managementUrl)), { clientProperties: { connection_name: 'dead-letters' } });
     } catch (error) {
       throw new BrokerUnavailableError(`RabbitMQ is not reachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

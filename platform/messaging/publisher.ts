@@ -50,7 +50,7 @@ export function toMessage(event: IntegrationEvent) {
 export function createEventPublisher(broker: Broker, log: Logger, options: PublisherOptions): EventPublisher {
   const component = options.component ?? broker.name;
   const channel: ChannelWrapper = broker.createChannel('publisher', async (ch) => {
-    await declareEventsExchange(ch, options.exchange);
+    await declareEventsExchange(ch, options.exchange, broker.queueType);
     // With the alternate exchange in place nothing should come back; if it does, it is reported, never lost silently.
     ch.on('return', (message: Message) =>
       log.error({ routingKey: message.fields.routingKey, messageId: message.properties.messageId as unknown }, 'event returned as unroutable'),

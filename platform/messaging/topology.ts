@@ -2,14 +2,26 @@
 import type { ConfirmChannel } from 'amqplib';
 import { deadLetterQueueName, retryQueueName, unroutableQueueName } from './wire-names.js';
 
+/** The type of the queues that may be classic (RABBITMQ_QUEUE_TYPE); consumer and dead-letter queues are always quorum. */
+export type AuxiliaryQueueType = 'classic' | 'quorum';
+
+/**
+ * Arguments that make an auxiliary queue a quorum queue, replicated on the cluster's nodes. Its dead-lettering (a retry
+ * delay's expiry back into the consumer queue) is at-least-once, which quorum queues allow only with reject-publish.
+ */
+function auxiliaryQueueArguments(queueType: AuxiliaryQueueType, deadLetters: boolean): Record<string, unknown> {
+  if (queueType === 'classic') return {};
+  return { 'x-queue-type': 'quorum', ...(deadLetters ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {}) };
+}
+
 /**
  * Declares the topic exchange every event is published to. Its alternate exchange keeps events
  * that no queue is bound for (a missing binding, a typo in a routing key) instead of dropping them.
  */
-export async function declareEventsExchange(channel: ConfirmChannel, exchange: string): Promise<void> {
+export async function declareEventsExchange(channel: ConfirmChannel, exchange: string, queueType: AuxiliaryQueueType = 'classic'): Promise<void> {
   const unroutable = unroutableQueueName(exchange);
   await channel.assertExchange(unroutable, 'fanout', { durable: true });
-  await channel.assertQueue(unroutable, { durable: true });
+  await channel.assertQueue(unroutable, { durable: true, arguments: auxiliaryQueueArguments(queueType, false) });
   await channel.bindQueue(unroutable, unroutable, '');
   await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unroutable });
 }
@@ -23,6 +35,8 @@ export interface ConsumerQueueSpec {
   retryDelaysMs: readonly number[];
   /** Redeliveries after which the broker itself dead-letters (a message that crashes its consumer). */
   deliveryLimit: number;
+  /** The retry delay queues' type. @default 'classic' */
+  queueType?: AuxiliaryQueueType;
 }
 
 /**
@@ -47,7 +61,12 @@ export async function declareConsumerQueue(channel: ConfirmChannel, spec: Consum
   for (const delay of new Set(spec.retryDelaysMs)) {
     await channel.assertQueue(retryQueueName(spec.queue, delay), {
       durable: true,
-      arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': spec.queue },
+      arguments: {
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': spec.queue,
+        ...auxiliaryQueueArguments(spec.queueType ?? 'classic', true),
+      },
     });
   }
   for (const routingKey of spec.bindings) await channel.bindQueue(spec.queue, spec.exchange, routingKey);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import {
   BROKER_COMPONENTS, brokerAccounts, generateBrokerCredentials, withCredentials, type BrokerAccount, type BrokerComponent, type BrokerCredentials, type BrokerRole,
 } from '../../platform/messaging/broker-users.js';
+import { rotatedNodeUrls } from './cluster-instances.js';
 import { rabbitNodeUrl } from './rabbitmq-node.js';
 
 export interface LocalBrokerUsers {
@@ -11,14 +12,19 @@ export interface LocalBrokerUsers {
   administrator: BrokerCredentials;
   /** Where this run's credentials are written (readable by the owner only), for `npm run dlq` or a component run by hand. */
   file: string;
-  /** What a component's environment gets on top of the stack's: its own AMQP_URL, and the operator's management URL for the API. */
-  envFor(component: string): NodeJS.ProcessEnv;
+  /**
+   * What a component's environment gets on top of the stack's: its own AMQP_URL (every node, from the instance's turn on),
+   * and the operator's management URL for the API.
+   */
+  envFor(component: string, instanceIndex?: number): NodeJS.ProcessEnv;
 }
 
 /** Passwords live as long as the run: the node imports them at boot, so the last run's stop working. */
-export async function createLocalBrokerUsers(options: { exchange: string; port: number; managementPort: number; dataDir: string }): Promise<LocalBrokerUsers> {
+/** `ports`: the AMQP port of every node (one for npm start's node, three for a cluster); the management port is the first node's. */
+export async function createLocalBrokerUsers(options: { exchange: string; ports: readonly number[]; managementPort: number; dataDir: string }): Promise<LocalBrokerUsers> {
   const credentials = generateBrokerCredentials();
-  const amqpUrl = (role: BrokerRole) => rabbitNodeUrl(options.port, credentials[role]);
+  const nodeUrls = (role: BrokerRole) => options.ports.map((port) => rabbitNodeUrl(port, credentials[role]));
+  const amqpUrl = (role: BrokerRole, instanceIndex = 0) => rotatedNodeUrls(nodeUrls(role), instanceIndex).join(',');
   const managementUrl = (role: BrokerRole) => withCredentials(`http://127.0.0.1:${options.managementPort}`, credentials[role]);
   const file = join(options.dataDir, 'rabbitmq', 'credentials.json');
   const written = Object.fromEntries(
@@ -32,10 +38,10 @@ export async function createLocalBrokerUsers(options: { exchange: string; port: 
     accounts: brokerAccounts(options.exchange, credentials),
     administrator: credentials.admin,
     file,
-    envFor(component) {
+    envFor(component, instanceIndex = 0) {
       if (!isBrokerComponent(component)) return {};
       // The dead-letter tooling runs in the API as the operator, on the management API and on AMQP alike.
-      return { AMQP_URL: amqpUrl(component), ...(component === 'api' ? { RABBITMQ_MANAGEMENT_URL: managementUrl('operator') } : {}) };
+      return { AMQP_URL: amqpUrl(component, instanceIndex), ...(component === 'api' ? { RABBITMQ_MANAGEMENT_URL: managementUrl('operator') } : {}) };
     },
   };
 }

@@ -15,6 +15,18 @@ export function findFreePort(): Promise<number> {
   });
 }
 
+/**
+ * A free port in [min, max], for servers that cannot take the kernel's picks (which come from the ephemeral range, above
+ * 32767 on Linux): random tries, so two stacks starting together rarely try the same one.
+ */
+export async function findFreePortInRange(min: number, max: number, tries = 200): Promise<number> {
+  for (let attempt = 0; attempt < tries; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    if (!(await isPortInUse(port))) return port;
+  }
+  throw new Error(`no free port found between ${min} and ${max} after ${tries} tries`);
+}
+
 /** Whether something already listens on 127.0.0.1:port (or on all interfaces, which blocks it too). */
 export function isPortInUse(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {

@@ -13,6 +13,8 @@ export interface PostgresOptions {
   /** Must not exist yet or be empty; initdb fills it. */
   dataDir: string;
   port: number;
+  /** @default 200 */
+  maxConnections?: number;
   log: ProgressLog;
   /** @default 60_000 */
   readyTimeoutMs?: number;
@@ -104,7 +106,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       '-c', 'fsync=off',
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200',
+      '-c', `max_connections=${options.maxConnections ?? 200}`,
     ],
     asUser,
   );

@@ -1,8 +1,10 @@
 // Runs a RabbitMQ node of its own (own data dir, ports and node name) from the installed rabbitmq-server.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { brokerDefinitions, withCredentials, type BrokerAccount, type BrokerCredentials } from '../../platform/messaging/broker-users.js';
 import { findFreePort } from './ports.js';
 import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
@@ -22,17 +24,27 @@ export interface RabbitNodeOptions {
    * replace the last. The first administrator is the one `url` carries and the readiness probe uses.
    */
   accounts: readonly BrokerAccount[];
+  /**
+   * The Erlang cookie, which nodes of one cluster (and the CLI tools talking to them) must share. Omitted: the node makes
+   * its own on the first start, which is all a node on its own needs.
+   */
+  erlangCookie?: string;
   log: ProgressLog;
   /** @default 60_000 */
   readyTimeoutMs?: number;
 }
 
 export interface RabbitNode {
+  nodeName: string;
+  /** The AMQP port. */
+  port: number;
   /** The AMQP URL, as the administrator. */
   url: string;
   /** The management UI and API, without credentials. */
   managementUrl: string;
   administrator: BrokerCredentials;
+  /** Runs `rabbitmqctl` against this node, with its cookie; resolves to its output. */
+  ctl(args: string[], timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
   /** Resolves if the server process ends, whether stopped or crashed. */
   exited: ExitWatch;
@@ -56,9 +68,18 @@ export async function findRabbitMqServer(): Promise<string | undefined> {
 }
 
 /** Where a node started here listens, as whom: known before it answers, so clients can be started alongside it. */
+/** rabbitmqctl beside the server script (Debian keeps both in /usr/lib/rabbitmq/bin). */
+async function findRabbitMqCtl(server: string): Promise<string | undefined> {
+  const beside = join(dirname(server), 'rabbitmqctl');
+  if (await isExecutable(beside)) return beside;
+  return findOnPath('rabbitmqctl', ['/opt/homebrew/sbin', '/usr/local/sbin', '/usr/sbin']);
+}
+
 export function rabbitNodeUrl(port: number, credentials: BrokerCredentials): string {
   return withCredentials(`amqp://127.0.0.1:${port}`, credentials);
 }
+
+const run = promisify(execFile);
 
 export class RabbitNodeAccountsError extends Error {
   override readonly name = 'RabbitNodeAccountsError';
@@ -94,27 +115,31 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
     ].join('\n'),
   );
   await writeFile(pluginsFile, '[rabbitmq_management].\n');
+  if (options.erlangCookie !== undefined) {
+    // Erlang refuses a cookie file anyone but its owner can read; an old read-only one is removed first so it can be replaced.
+    const cookieFile = join(dataDir, '.erlang.cookie');
+    await rm(cookieFile, { force: true });
+    await writeFile(cookieFile, options.erlangCookie, { mode: 0o400 });
+  }
 
   const url = rabbitNodeUrl(port, administrator);
   const managementUrl = `http://127.0.0.1:${managementPort}`;
   log.info({ url: `amqp://127.0.0.1:${port}`, managementUrl, nodeName, dataDir }, 'starting RabbitMQ node');
-  const server = spawnServer('rabbitmq', executable, [], {
-    cwd: dataDir,
-    env: {
-      ...process.env,
-      // The Erlang cookie lives in $HOME; ours keeps nodes from touching the user's or the system node's cookie.
-      HOME: dataDir,
-      RABBITMQ_NODENAME: nodeName,
-      RABBITMQ_MNESIA_BASE: join(dataDir, 'mnesia'),
-      RABBITMQ_LOG_BASE: join(dataDir, 'log'),
-      RABBITMQ_CONFIG_FILE: configFile,
-      RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
-      RABBITMQ_DIST_PORT: String(distPort),
-      // Without these, a RABBITMQ_* variable meant for the system node could leak into ours.
-      RABBITMQ_CONF_ENV_FILE: join(dataDir, 'rabbitmq-env.conf'),
-      RABBITMQ_ADVANCED_CONFIG_FILE: join(dataDir, 'advanced.config'),
-    },
-  });
+  const nodeEnvironment: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The Erlang cookie lives in $HOME; ours keeps nodes from touching the user's or the system node's cookie.
+    HOME: dataDir,
+    RABBITMQ_NODENAME: nodeName,
+    RABBITMQ_MNESIA_BASE: join(dataDir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dataDir, 'log'),
+    RABBITMQ_CONFIG_FILE: configFile,
+    RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
+    RABBITMQ_DIST_PORT: String(distPort),
+    // Without these, a RABBITMQ_* variable meant for the system node could leak into ours.
+    RABBITMQ_CONF_ENV_FILE: join(dataDir, 'rabbitmq-env.conf'),
+    RABBITMQ_ADVANCED_CONFIG_FILE: join(dataDir, 'advanced.config'),
+  };
+  const server = spawnServer('rabbitmq', executable, [], { cwd: dataDir, env: nodeEnvironment });
 
   const authorization = `Basic ${Buffer.from(`${administrator.username}:${administrator.password}`).toString('base64')}`;
   await waitUntilReady(
@@ -133,10 +158,23 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
   await guest.body?.cancel();
   if (guest.ok) log.warn('removed the guest user this node was created with');
 
+  const ctlPath = await findRabbitMqCtl(executable);
   return {
+    nodeName,
+    port,
     url,
     managementUrl,
     administrator: { username: administrator.username, password: administrator.password },
+    async ctl(args, timeoutMs = 60_000) {
+      if (!ctlPath) throw new RabbitMqNotInstalledError();
+      try {
+        // The node's own environment: the same HOME (its cookie) and node name.
+        const { stdout } = await run(ctlPath, ['-n', nodeName, ...args], { cwd: dataDir, env: nodeEnvironment, timeout: timeoutMs });
+        return stdout;
+      } catch (error) {
+        throw new Error(`rabbitmqctl -n ${nodeName} ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`, { cause: error });
+      }
+    },
     stop: () => server.stop({ signal: 'SIGTERM', graceMs: 20_000 }),
     exited: server.exited,
   };

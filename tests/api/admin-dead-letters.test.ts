@@ -151,7 +151,7 @@ describe('/admin/dead-letters', () => {
 
   it('answers 409 REPLAY_TARGET_MISSING and keeps the message when the queue it came from is gone', async () => {
     const orphans = `test-admin-orphans-${randomUUID().slice(0, 8)}.dlq`;
-    const connection = await amqplib.connect(config.AMQP_URL);
+    const connection = await amqplib.connect(config.AMQP_URL[0]!);
     try {
       const channel = await connection.createConfirmChannel();
       await channel.assertQueue(orphans, { durable: true, arguments: { 'x-queue-type': 'quorum' } });

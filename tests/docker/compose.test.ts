@@ -504,3 +504,90 @@ describe('monitoring in docker-compose.yml', () => {
     for (const panel of dashboard.panels) expect(panel.datasource.uid, panel.title).toBe('ensemble-prometheus');
   });
 });
+
+describe('docker-compose.cluster.yml, the production-shaped topology layered on docker-compose.yml', () => {
+  const clusterText = read('docker-compose.cluster.yml');
+  const brokerHosts = ['rabbitmq', 'rabbitmq-2', 'rabbitmq-3'];
+  const twinned = ['inventory', 'notifications', 'order-outcome', 'order-view', 'shipping', 'worker', 'api'];
+  let merged: ComposeFile & { services: Record<string, Service & { hostname?: string; deploy?: { replicas?: number } }> };
+
+  /** Both files as `docker compose -f docker-compose.yml -f docker-compose.cluster.yml config` merges them, with the test .env. */
+  function mergedConfig(env: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
+    const variables = Object.fromEntries(Object.entries(process.env).filter(([name]) => !envExampleVariables.includes(name)));
+    const result = spawnSync(composeProgram.program, [...composeProgram.prefix, '-f', 'docker-compose.yml', '-f', 'docker-compose.cluster.yml', '--project-directory', root, '--env-file', '/dev/null', 'config', '--format', 'json'], {
+      cwd: root, encoding: 'utf8', env: { ...variables, ...env },
+    });
+    return { status: result.status, stderr: result.stderr, stdout: result.stdout };
+  }
+  let composeProgram: Awaited<ReturnType<typeof locateComposeCli>>;
+  const mergedEnvironmentOf = (name: string) =>
+    Object.fromEntries(Object.entries(merged.services[name]?.environment ?? {}).map(([key, value]) => [key, value === null ? '' : String(value)])) as Record<string, string>;
+
+  beforeAll(async () => {
+    composeProgram = await locateComposeCli(progressOnStderr);
+    const { status, stderr, stdout } = mergedConfig(testEnv);
+    if (status !== 0) throw new Error(`docker compose config (both files) failed: ${stderr}`);
+    merged = JSON.parse(stdout) as typeof merged;
+  }, 30 * 60_000);
+
+  it('is valid against the Compose Specification JSON schema, and accepted merged with docker-compose.yml', () => {
+    const { $schema: _draft, ...schema } = JSON.parse(read('node_modules/dclint/schemas/compose.schema.json')) as Record<string, unknown>;
+    const ajv = new Ajv({ allErrors: true, strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false });
+    const validate = ajv.compile(schema);
+    // The yaml package keeps Compose's !override tag as the sequence it marks.
+    validate(parse(clusterText, { merge: true, customTags: [{ tag: '!override', collection: 'seq', resolve: (value: unknown) => value }] }));
+    expect(validate.errors ?? [], ajv.errorsText(validate.errors, { separator: '\n' })).toEqual([]);
+    // Without the cookie in the environment, Compose refuses and names it.
+    const { RABBITMQ_ERLANG_COOKIE: _cookie, ...withoutCookie } = testEnv;
+    const refused = mergedConfig(withoutCookie);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('RABBITMQ_ERLANG_COOKIE');
+  });
+
+  it('runs three RabbitMQ nodes with their own names and data, one cookie, each knowing the other two', () => {
+    const conf = read('docker/rabbitmq/cluster.conf');
+    for (const host of brokerHosts) {
+      const node = merged.services[host]!;
+      expect(node.image ?? service('rabbitmq').image, host).toMatch(/^rabbitmq:4-management$/);
+      expect(node.hostname, `${host} hostname (its node name is rabbit@<hostname>)`).toBe(host);
+      expect(conf).toContain(`= rabbit@${host}\n`);
+      const volumes = (node.volumes ?? []).map((volume) => (typeof volume === 'string' ? volume : `${volume.source}`));
+      expect(volumes.some((volume) => volume.endsWith('docker/rabbitmq/cluster.conf')), `${host} mounts the cluster's peer list`).toBe(true);
+      const environment = mergedEnvironmentOf(host);
+      expect(environment.RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS).toBe(`-setcookie ${testEnv.RABBITMQ_ERLANG_COOKIE}`);
+      expect(environment.RABBITMQ_CTL_ERL_ARGS).toBe(`-setcookie ${testEnv.RABBITMQ_ERLANG_COOKIE}`);
+      expect(merged.services[host]!.healthcheck?.test).toEqual(['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
+    }
+    const dataVolumes = brokerHosts.map((host) => (merged.services[host]!.volumes ?? []).find((volume) => typeof volume !== 'string' && volume.type === 'volume'));
+    expect(new Set(dataVolumes.map((volume) => (volume as { source?: string }).source)).size).toBe(3);
+  });
+
+  it('runs two instances of every component but the stand-ins, each given every node and quorum queues, after all three nodes are healthy', () => {
+    for (const name of appServices) {
+      const replicas = merged.services[name]!.deploy?.replicas ?? 1;
+      expect(replicas, `${name} instances`).toBe(twinned.includes(name) ? 2 : 1);
+      const environment = mergedEnvironmentOf(name);
+      expect(() => loadConfig(environment), `${name} configuration`).not.toThrow();
+      if (!environment.AMQP_URL) continue;
+      const urls = loadConfig(environment).AMQP_URL.map((url) => new URL(url));
+      expect(urls.map((url) => url.hostname), `${name} AMQP_URL`).toEqual(brokerHosts);
+      expect(new Set(urls.map((url) => `${url.username}:${decodeURIComponent(url.password)}`)).size, `${name} logs in as itself on every node`).toBe(1);
+      expect(urls[0]!.username).toBe(name);
+      expect(environment.RABBITMQ_QUEUE_TYPE, name).toBe('quorum');
+      for (const host of brokerHosts) expect(dependenciesOfMerged(name)[host], `${name} waits for ${host}`).toBe('service_healthy');
+    }
+    for (const host of brokerHosts) expect(dependenciesOfMerged('broker-users')[host]).toBe('service_healthy');
+  });
+
+  it('keeps docker-compose.yml\'s Temporal server and UI on PostgreSQL, and publishes one host port per API instance', () => {
+    expect(mergedEnvironmentOf('temporal')).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+    expect(merged.services['temporal-ui']).toBeDefined();
+    expect(merged.services.api!.ports).toEqual([expect.objectContaining({ target: 3000, published: '3000-3001' })]);
+  });
+
+  function dependenciesOfMerged(name: string): Record<string, string> {
+    const dependsOn = merged.services[name]?.depends_on ?? {};
+    if (Array.isArray(dependsOn)) return Object.fromEntries(dependsOn.map((target) => [target, 'service_started']));
+    return Object.fromEntries(Object.entries(dependsOn).map(([target, options]) => [target, options.condition ?? 'service_started']));
+  }
+});

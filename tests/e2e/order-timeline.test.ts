@@ -140,7 +140,7 @@ describe('the order timeline', () => {
     const sku = await createProduct(stack, 5);
     // The fault: stock movements on this sku are frozen at the database, so every reservation attempt fails.
     const thaw = await freezeStockMovements(stack.config.DATABASE_URL!, sku);
-    const watch = await watchEvents(stack.config.AMQP_URL, stack.config.EVENTS_EXCHANGE, ['order.paid']);
+    const watch = await watchEvents(stack.config.AMQP_URL[0]!, stack.config.EVENTS_EXCHANGE, ['order.paid']);
     try {
       const { orderId } = (await placeOrder(stack, orderRequest([{ sku, quantity: 1 }]))).body;
       const deadLetters = deadLetterQueueName(consumerQueueName(stack.config.EVENTS_EXCHANGE, 'inventory'));
@@ -161,7 +161,7 @@ describe('the order timeline', () => {
         if (!event) throw new Error('order.paid not seen');
         return event;
       });
-      const connection = await amqplib.connect(stack.config.AMQP_URL);
+      const connection = await amqplib.connect(stack.config.AMQP_URL[0]!);
       try {
         const channel = await connection.createConfirmChannel();
         channel.publish(stack.config.EVENTS_EXCHANGE, 'order.paid', Buffer.from(JSON.stringify(original)), {

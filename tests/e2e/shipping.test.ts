@@ -27,8 +27,8 @@ let connection: ChannelModel;
 beforeAll(async () => {
   // Consumer retries spread over a few seconds, so a cancel can outwait a slow booking (SLOW answers after 2 s).
   stack = await startStack({ env: { CONSUMER_RETRY_DELAYS_MS: '300,600,1200' } });
-  watch = await watchEvents(stack.config.AMQP_URL, stack.config.EVENTS_EXCHANGE, ['shipment.*']);
-  connection = await amqplib.connect(stack.config.AMQP_URL);
+  watch = await watchEvents(stack.config.AMQP_URL[0]!, stack.config.EVENTS_EXCHANGE, ['shipment.*']);
+  connection = await amqplib.connect(stack.config.AMQP_URL[0]!);
 });
 afterAll(async () => {
   await connection?.close();

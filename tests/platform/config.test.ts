@@ -49,6 +49,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
   });
 
+  it('reads AMQP_URL as one broker or a comma-separated list of a cluster\'s nodes', () => {
+    expect(loadConfig({}).AMQP_URL).toEqual(['amqp://guest:guest@127.0.0.1:5672']);
+    expect(loadConfig({ AMQP_URL: 'amqp://u:p@127.0.0.1:5701, amqp://u:p@127.0.0.1:5702,amqp://u:p@127.0.0.1:5703' }).AMQP_URL).toEqual([
+      'amqp://u:p@127.0.0.1:5701',
+      'amqp://u:p@127.0.0.1:5702',
+      'amqp://u:p@127.0.0.1:5703',
+    ]);
+    expect(() => loadConfig({ AMQP_URL: 'amqp://127.0.0.1:5701,http://127.0.0.1:5702' })).toThrow(/AMQP_URL: expected an amqp:\/\/ or amqps:\/\/ URL/);
+    expect(() => loadConfig({ AMQP_URL: ' , ' })).toThrow(/AMQP_URL: expected at least one/);
+  });
+
+  it('keeps the retry and unroutable queues classic unless RABBITMQ_QUEUE_TYPE asks for quorum', () => {
+    expect(loadConfig({}).RABBITMQ_QUEUE_TYPE).toBe('classic');
+    expect(loadConfig({ RABBITMQ_QUEUE_TYPE: 'quorum' }).RABBITMQ_QUEUE_TYPE).toBe('quorum');
+    expect(() => loadConfig({ RABBITMQ_QUEUE_TYPE: 'stream' })).toThrow(/RABBITMQ_QUEUE_TYPE/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

@@ -9,7 +9,7 @@ import { startConsumer } from '../../platform/messaging/consumer.js';
 import type { EventHandler } from '../../platform/messaging/event-handler.js';
 import { PoisonMessageError } from '../../platform/messaging/errors.js';
 import { createEventPublisher, type EventPublisher } from '../../platform/messaging/publisher.js';
-import { deadLetterQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
+import { deadLetterQueueName, retryQueueName, unroutableQueueName } from '../../platform/messaging/wire-names.js';
 import { eventually, testLog } from '../support/broker.js';
 
 const infrastructure = inject('infrastructure');
@@ -187,5 +187,46 @@ describe('publisher', () => {
     });
     expect(found.properties.messageId).toBe(orphan.eventId);
     expect(found.fields.routingKey).toBe('catalog.snapshot-requested');
+  });
+});
+
+describe('on a cluster (RABBITMQ_QUEUE_TYPE=quorum, AMQP_URL listing every node)', () => {
+  /** A queue's type as the management API reports it (a passive declare does not say). */
+  async function queueType(queue: string): Promise<string> {
+    const management = new URL(infrastructure.amqpManagementUrl);
+    const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
+    const response = await fetch(`${management.origin}/api/queues/%2F/${encodeURIComponent(queue)}`, { headers: { authorization } });
+    expect(response.status, queue).toBe(200);
+    return ((await response.json()) as { type: string }).type;
+  }
+
+  it('declares the retry and unroutable queues as quorum queues, retries through them, and skips a node that is gone', async () => {
+    const quorumExchange = `test.messaging.quorum.${randomUUID().slice(0, 8)}`;
+    // The first address is a port nobody listens on: a node of the cluster that is down.
+    const gone = new URL(infrastructure.amqpUrl);
+    gone.port = '1';
+    const quorumBroker = await connectBroker([gone.toString(), infrastructure.amqpUrl], testLog, 'messaging-quorum-test', { queueType: 'quorum' });
+    const quorumPublisher = createEventPublisher(quorumBroker, testLog, { exchange: quorumExchange, confirmTimeoutMs: 5_000 });
+    const queue = `test-quorum-retry-${randomUUID().slice(0, 8)}`;
+    const attempts: number[] = [];
+    const consumer = startConsumer(quorumBroker, testLog, {
+      queue, exchange: quorumExchange, bindings: ['order.placed'], prefetch: 10, maxAttempts: 3, retryDelaysMs: [50], confirmTimeoutMs: 5_000,
+      handler: async (_event, { attempt }) => {
+        attempts.push(attempt);
+        if (attempt < 2) throw new Error('database briefly away');
+      },
+    });
+    try {
+      await consumer.ready();
+      await quorumPublisher.publish(placed());
+      await eventually(() => expect(attempts).toEqual([1, 2]));
+      expect(await queueType(retryQueueName(queue, 50))).toBe('quorum');
+      expect(await queueType(unroutableQueueName(quorumExchange))).toBe('quorum');
+      expect(await queueType(queue)).toBe('quorum');
+    } finally {
+      await consumer.stop();
+      await quorumPublisher.close();
+      await quorumBroker.close();
+    }
   });
 });
