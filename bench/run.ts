@@ -190,7 +190,6 @@ async function describeTarget(options: BenchOptions, stack: OwnStack | undefined
   };
 }
 
-
 function describeLoad(options: BenchOptions): string {
   return options.rate !== undefined ? `open loop at ${options.rate}/s` : `closed loop of ${options.concurrency} clients`;
 }
