@@ -158,7 +158,7 @@ describe('npm run start:cluster', () => {
     }
   });
 
-  it('carries on when a RabbitMQ node is killed: clients move to the other nodes and orders on both API instances are confirmed', async () => {
+  it('carries on when a RabbitMQ node is killed: clients move to the other nodes, orders on both API instances are confirmed, and the node comes back', async () => {
     const nodeOne = join(workDir, 'cluster', 'rabbitmq', 'node-1');
     const beam = processesWithArguments(['-home', nodeOne]);
     expect(beam, `the first node's Erlang VM (-home ${nodeOne})`).toHaveLength(1);
@@ -166,6 +166,8 @@ describe('npm run start:cluster', () => {
     // The supervisor watches the node's start script, which reports its VM's death as an exit of its own.
     await waitForOutput(supervisor, /RabbitMQ node \S+-1@localhost exited \([^)]*\); its clients move to the other nodes/, 30_000);
     await confirmAnOrderOnEachApi();
+    // The supervisor brings the node back on its own data, as it would any server that died.
+    await waitForOutput(supervisor, /RabbitMQ node \S+-1@localhost is back/, 180_000);
     expect(supervisor.output()).not.toMatch(/stopping the stack/);
   });
 
