@@ -13,7 +13,7 @@ import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { findFreePort } from './local-servers/ports.js';
 import { startPostgres, type PostgresServer } from './local-servers/postgres-server.js';
 import { planRabbitCluster, startRabbitCluster, type RabbitCluster } from './local-servers/rabbitmq-cluster.js';
-import { delay, type ExitWatch } from './local-servers/server-process.js';
+import { delay, type RestartableServer } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
@@ -45,7 +45,6 @@ const TEMPORAL_UI_URL = 'http://127.0.0.1:8080';
 interface Server {
   name: string;
   stop(): Promise<void>;
-  exited: ExitWatch;
 }
 
 const terminal = createStackTerminal(['temporal-server', 'rabbitmq', ...CLUSTER_COMPONENTS.map((component) => `${component.name}#2`)]);
@@ -125,11 +124,29 @@ async function main(): Promise<void> {
       void shutdown(0, signal);
     });
   }
-  const watch = (server: Server) => {
-    servers.push(server);
-    void server.exited.then(({ code, signal }) => {
-      void shutdown(1, `${server.name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+  /**
+   * A server that dies is started again on its own data, ports and configuration, as systemd or Kubernetes would do:
+   * the product has to ride out a database, Temporal server or broker node coming back, and the cluster tests kill
+   * them to show it does. The stack stops only when one cannot be brought back.
+   */
+  const superviseServer = (name: string, server: RestartableServer, exitMessage = (how: string) => `${name} exited unexpectedly (${how}); restarting it`) => {
+    void server.exited.then(async ({ code, signal }) => {
+      if (stopping) return;
+      say(exitMessage(signal ? `signal ${signal}` : `exit code ${code}`));
+      try {
+        await server.restart();
+      } catch (error) {
+        void shutdown(1, `${name} could not be restarted: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (stopping) return;
+      say(`${name} is back`);
+      superviseServer(name, server, exitMessage);
     });
+  };
+  const watch = (name: string, server: RestartableServer & { stop(): Promise<void> }) => {
+    servers.push({ name, stop: () => server.stop() });
+    superviseServer(name, server);
   };
 
   const nodePlans = await planRabbitCluster({ dataDir: join(dataDir, 'rabbitmq'), namePrefix: `ensemble-cluster-${process.pid}`, size: settings.CLUSTER_RABBITMQ_NODES });
@@ -142,7 +159,7 @@ async function main(): Promise<void> {
   // PostgreSQL, then the Temporal server on it, while the RabbitMQ nodes boot beside them.
   const temporalStarting = (async () => {
     const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await findFreePort(), maxConnections: 500, log: terminal.log });
-    watch({ name: 'PostgreSQL', stop: () => postgres.stop(), exited: postgres.exited });
+    watch('PostgreSQL', postgres);
     const temporal = await startTemporalServer({
       install: temporalInstall,
       cliPath,
@@ -152,16 +169,14 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       log: terminal.log,
     });
-    watch({ name: 'Temporal server', stop: () => temporal.stop(), exited: temporal.exited });
+    watch('Temporal server', temporal);
     return { postgres, temporal };
   })();
   const rabbitStarting = startRabbitCluster({ nodes: nodePlans, accounts: brokerUsers.accounts, log: terminal.log }).then((cluster) => {
-    // The stack stops when the whole cluster is gone; a single node stopping is reported, and the cluster carries on.
-    watch({ name: 'RabbitMQ cluster', stop: () => cluster.stop(), exited: cluster.exited });
+    servers.push({ name: 'RabbitMQ cluster', stop: () => cluster.stop() });
+    // One node going away is what a cluster is for: its clients move to the other nodes while it restarts and rejoins.
     for (const node of cluster.nodes) {
-      void node.exited.then(({ code, signal }) => {
-        if (!stopping) say(`RabbitMQ node ${node.nodeName} exited (${signal ? `signal ${signal}` : `exit code ${code}`}); its clients move to the other nodes`);
-      });
+      superviseServer(`RabbitMQ node ${node.nodeName}`, node, (how) => `RabbitMQ node ${node.nodeName} exited (${how}); its clients move to the other nodes while it restarts`);
     }
     return cluster;
   });

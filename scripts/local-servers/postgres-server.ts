@@ -4,7 +4,7 @@ import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
+import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog, type RestartableServer } from './server-process.js';
 import { findOnPath, isExecutable } from './temporal-cli.js';
 
 const run = promisify(execFile);
@@ -20,12 +20,12 @@ export interface PostgresOptions {
   readyTimeoutMs?: number;
 }
 
-export interface PostgresServer {
+export interface PostgresServer extends RestartableServer {
   /** Admin URL: postgres://postgres@127.0.0.1:<port>/postgres */
   url: string;
   stop(): Promise<void>;
   /** Resolves if the server process ends, whether stopped or crashed. */
-  exited: ExitWatch;
+  readonly exited: ExitWatch;
 }
 
 export class PostgresNotInstalledError extends Error {
@@ -94,44 +94,54 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   log.info({ url, dataDir }, 'starting PostgreSQL');
-  const server = spawnServer(
-    'postgres',
-    join(bin, 'postgres'),
-    [
-      '-D', dataDir,
-      '-p', String(port),
-      '-k', dataDir,
-      '-c', 'listen_addresses=127.0.0.1',
-      // Throwaway data: durability costs time and buys nothing here.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', `max_connections=${options.maxConnections ?? 200}`,
-    ],
-    asUser,
-  );
+  const launch = async () => {
+    const server = spawnServer(
+      'postgres',
+      join(bin, 'postgres'),
+      [
+        '-D', dataDir,
+        '-p', String(port),
+        '-k', dataDir,
+        '-c', 'listen_addresses=127.0.0.1',
+        // Throwaway data: durability costs time and buys nothing here.
+        '-c', 'fsync=off',
+        '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off',
+        '-c', `max_connections=${options.maxConnections ?? 200}`,
+      ],
+      asUser,
+    );
 
-  await waitUntilReady(
-    server,
-    `PostgreSQL (port ${port})`,
-    async () => {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } finally {
-        await client.end().catch(() => {});
-      }
-    },
-    { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 250 },
-  );
+    await waitUntilReady(
+      server,
+      `PostgreSQL (port ${port})`,
+      async () => {
+        const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 250 },
+    );
+    return server;
+  };
+  // A restart runs the same server on the same data directory and port, so clients reconnect to the address they know.
+  let server = await launch();
   log.info({ url }, 'PostgreSQL ready');
 
   return {
     url,
     // SIGINT is PostgreSQL's "fast" shutdown: it disconnects clients instead of waiting for them (SIGTERM).
     stop: () => server.stop({ signal: 'SIGINT', graceMs: 15_000 }),
-    exited: server.exited,
+    get exited() {
+      return server.exited;
+    },
+    async restart() {
+      server = await launch();
+    },
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrokerAccount } from '../../platform/messaging/broker-users.js';
 import { findFreePort } from './ports.js';
 import { startRabbitNode, type RabbitNode } from './rabbitmq-node.js';
-import { delay, type ExitWatch, type ProgressLog } from './server-process.js';
+import { delay, type ProgressLog } from './server-process.js';
 
 export interface RabbitClusterNodePlan {
   nodeName: string;
@@ -30,12 +30,8 @@ export interface RabbitCluster {
   ports: number[];
   /** The first node's management UI and API (every node's shows the whole cluster). */
   managementUrl: string;
+  /** Stops every node; each node's own `exited` and `restart` let a supervisor bring back one that crashed. */
   stop(): Promise<void>;
-  /**
-   * Resolves when every node's process has ended. One node going away is what a cluster is for: its clients move to
-   * the others and quorum queues keep a majority; each node's own `exited` tells of it.
-   */
-  exited: ExitWatch;
 }
 
 export class RabbitClusterFormationError extends Error {
@@ -122,7 +118,6 @@ export async function startRabbitCluster(options: RabbitClusterOptions): Promise
     ports: nodes.map((node) => node.port),
     managementUrl: first.managementUrl,
     stop: stopAll,
-    exited: Promise.all(nodes.map((node) => node.exited)).then((exits) => exits.at(-1)!),
   };
 }
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { brokerDefinitions, withCredentials, type BrokerAccount, type BrokerCredentials } from '../../platform/messaging/broker-users.js';
 import { findFreePort } from './ports.js';
-import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
+import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog, type RestartableServer } from './server-process.js';
 import { findOnPath, isExecutable } from './temporal-cli.js';
 
 export interface RabbitNodeOptions {
@@ -34,7 +34,7 @@ export interface RabbitNodeOptions {
   readyTimeoutMs?: number;
 }
 
-export interface RabbitNode {
+export interface RabbitNode extends RestartableServer {
   nodeName: string;
   /** The AMQP port. */
   port: number;
@@ -47,7 +47,7 @@ export interface RabbitNode {
   ctl(args: string[], timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
   /** Resolves if the server process ends, whether stopped or crashed. */
-  exited: ExitWatch;
+  readonly exited: ExitWatch;
 }
 
 export class RabbitMqNotInstalledError extends Error {
@@ -139,19 +139,24 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
     RABBITMQ_CONF_ENV_FILE: join(dataDir, 'rabbitmq-env.conf'),
     RABBITMQ_ADVANCED_CONFIG_FILE: join(dataDir, 'advanced.config'),
   };
-  const server = spawnServer('rabbitmq', executable, [], { cwd: dataDir, env: nodeEnvironment });
-
   const authorization = `Basic ${Buffer.from(`${administrator.username}:${administrator.password}`).toString('base64')}`;
-  await waitUntilReady(
-    server,
-    `RabbitMQ node ${nodeName} (port ${port}, management ${managementPort})`,
-    async () => {
-      const response = await fetch(`${managementUrl}/api/overview`, { headers: { authorization }, signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      return response.ok && (await acceptsConnections(port));
-    },
-    { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 500 },
-  );
+  // A restart boots the same node name on the same database: a cluster member rejoins its cluster and its queue replicas.
+  const launch = async () => {
+    const server = spawnServer('rabbitmq', executable, [], { cwd: dataDir, env: nodeEnvironment });
+
+    await waitUntilReady(
+      server,
+      `RabbitMQ node ${nodeName} (port ${port}, management ${managementPort})`,
+      async () => {
+        const response = await fetch(`${managementUrl}/api/overview`, { headers: { authorization }, signal: AbortSignal.timeout(2_000) });
+        await response.body?.cancel();
+        return response.ok && (await acceptsConnections(port));
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 500 },
+    );
+    return server;
+  };
+  let server = await launch();
   log.info({ url: `amqp://127.0.0.1:${port}` }, 'RabbitMQ node ready');
   // A node whose database was made before it imported definitions still has guest; definitions add users, never remove them.
   const guest = await fetch(`${managementUrl}/api/users/guest`, { method: 'DELETE', headers: { authorization }, signal: AbortSignal.timeout(5_000) });
@@ -176,7 +181,12 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Rabbi
       }
     },
     stop: () => server.stop({ signal: 'SIGTERM', graceMs: 20_000 }),
-    exited: server.exited,
+    get exited() {
+      return server.exited;
+    },
+    async restart() {
+      server = await launch();
+    },
   };
 }
 

@@ -12,6 +12,16 @@ export const silentLog: ProgressLog = { info: () => {}, warn: () => {} };
 /** Resolves when a started server's process has gone, so a supervisor can notice a crash. */
 export type ExitWatch = Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
+/**
+ * A server its supervisor can bring back after a crash, as systemd or Kubernetes would: the same command on the same
+ * data, ports and configuration. `exited` always watches the current run, so it is read again after each restart.
+ */
+export interface RestartableServer {
+  readonly exited: ExitWatch;
+  /** Starts the server again and resolves once it answers; rejects (with its output) if it cannot. */
+  restart(): Promise<void>;
+}
+
 export interface ServerProcess {
   readonly name: string;
   readonly child: ChildProcess;

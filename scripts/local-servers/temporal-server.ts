@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
 import { findFreePort, findFreePortInRange } from './ports.js';
-import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog } from './server-process.js';
+import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog, type RestartableServer } from './server-process.js';
 import { MAX_MEMBERSHIP_PORT, TEMPORAL_SERVICES, temporalServerConfig, toYaml, type TemporalDatabase, type TemporalServerPorts } from './temporal-server-config.js';
 import type { TemporalServerInstall } from './temporal-server-build.js';
 
@@ -29,12 +29,12 @@ export interface TemporalServerOptions {
   readyTimeoutMs?: number;
 }
 
-export interface TemporalServer {
+export interface TemporalServer extends RestartableServer {
   address: string;
   configFile: string;
   stop(): Promise<void>;
   /** Resolves if the server process ends, whether stopped or crashed. */
-  exited: ExitWatch;
+  readonly exited: ExitWatch;
 }
 
 export const TEMPORAL_DATABASES = { database: 'temporal', visibilityDatabase: 'temporal_visibility' } as const;
@@ -52,10 +52,15 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 
   const address = `127.0.0.1:${ports.grpc.frontend}`;
   log.info({ address, historyShards: options.historyShards, persistence: `postgres ${database.host}:${database.port}` }, 'starting Temporal server');
-  // No authorizer is configured: the server listens on loopback only, like the dev server.
-  const server = spawnServer('temporal-server', install.server, ['--config-file', configFile, '--allow-no-auth', 'start']);
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
-  await waitUntilReady(server, `Temporal server (${address})`, () => answers(address), { timeoutMs: readyTimeoutMs, intervalMs: 500 });
+  // A restart runs the same configuration on the same databases: the namespace and its workflows are already there.
+  const launch = async () => {
+    // No authorizer is configured: the server listens on loopback only, like the dev server.
+    const server = spawnServer('temporal-server', install.server, ['--config-file', configFile, '--allow-no-auth', 'start']);
+    await waitUntilReady(server, `Temporal server (${address})`, () => answers(address), { timeoutMs: readyTimeoutMs, intervalMs: 500 });
+    return server;
+  };
+  let server = await launch();
 
   await registerNamespace(options.cliPath, address, namespace);
   // The frontend resolves namespaces and search attributes through caches refreshed every few seconds: wait for both.
@@ -68,7 +73,12 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     address,
     configFile,
     stop: () => server.stop({ signal: 'SIGTERM', graceMs: 15_000 }),
-    exited: server.exited,
+    get exited() {
+      return server.exited;
+    },
+    async restart() {
+      server = await launch();
+    },
   };
 }
 

@@ -1,48 +1,17 @@
 // What the README promises about `npm run start:cluster`: the Temporal server on PostgreSQL, a three-node RabbitMQ cluster, two instances per component, all stopped by one Ctrl-C.
-import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configVariables } from '../../platform/config.js';
-import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { historyShardCount } from '../../scripts/local-servers/temporal-server.js';
 import { call, orderRequest } from '../support/http.js';
 import { eventually } from '../support/broker.js';
-import { TEST_SECRETS } from '../support/secrets.js';
-import { exitWithin, isRunning, killGroup, killSupervisor, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
-
-/** A fresh machine builds the Temporal server first (about six minutes on two cores); a built one starts in under a minute. */
-const START_TIMEOUT_MS = 15 * 60_000;
+import { CLUSTER_START_TIMEOUT_MS, processesWithArguments, startClusterStack, type ClusterStack } from '../support/faults/cluster-stack.js';
+import { exitWithin, isRunning, startedComponents, tail, waitForOutput } from '../support/supervisor.js';
 
 /** Components in start order, each instance of each; they stop in reverse, a component's instances together. */
 const INSTANCE_NAMES = [
   'payment-provider', 'inventory#1', 'inventory#2', 'notifications#1', 'notifications#2', 'order-outcome#1', 'order-outcome#2',
   'order-view#1', 'order-view#2', 'carrier', 'shipping#1', 'shipping#2', 'worker#1', 'worker#2', 'api#1', 'api#2',
 ];
-
-/** Every process's command line, as its arguments. */
-function commandLines(): { pid: number; args: string[] }[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((entry) => {
-    try {
-      return [{ pid: Number(entry), args: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') }];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** Processes whose command line holds `args` in a row (the Erlang VM of a node is found by its -home directory). */
-function processesWithArguments(args: string[]): number[] {
-  return commandLines()
-    .filter(({ args: line }) => line.some((_, index) => args.every((arg, offset) => line[index + offset] === arg)))
-    .map(({ pid }) => pid);
-}
-
-/** Processes with `directory` in an argument: the servers of the stack under test, whose data all lives there. */
-function processesNaming(directory: string): number[] {
-  return commandLines().filter(({ pid, args }) => pid !== process.pid && args.some((arg) => arg.includes(directory))).map(({ pid }) => pid);
-}
 
 interface QueueInfo {
   name: string;
@@ -51,49 +20,16 @@ interface QueueInfo {
 }
 
 describe('npm run start:cluster', () => {
-  let supervisor: Supervised;
-  let workDir: string;
+  let stack: ClusterStack;
   let output = '';
 
   beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'ensemble-cluster-'));
-    // As root, PostgreSQL runs as the postgres user, who must be able to reach its data directory inside this one.
-    await chmod(workDir, 0o755);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    // Settings from the developer's shell (a DATABASE_URL, an AMQP_URL) must not leak into the stack under test.
-    for (const variable of configVariables) delete env[variable];
-    supervisor = spawnCaptured(process.execPath, ['--import', 'tsx', 'scripts/start-cluster.ts'], {
-      cwd: repositoryRoot,
-      env: {
-        ...env,
-        NO_COLOR: '1',
-        // The test's own secrets (the environment wins over generated ones), so its helpers' admin tokens are accepted.
-        ...TEST_SECRETS,
-        DATA_DIR: join(workDir, 'data'),
-        CLUSTER_DATA_DIR: join(workDir, 'cluster'),
-        LOG_LEVEL: 'warn',
-        WORKER_SHUTDOWN_GRACE: '2s',
-      },
-    });
-    await waitForOutput(supervisor, /Ensemble \(production-shaped\) is running\. Ctrl-C stops everything\./, START_TIMEOUT_MS);
-    output = supervisor.output();
-  }, START_TIMEOUT_MS + 60_000);
+    stack = await startClusterStack();
+    output = stack.banner;
+  }, CLUSTER_START_TIMEOUT_MS + 60_000);
 
   afterAll(async () => {
-    await killSupervisor(supervisor);
-    // A supervisor killed mid-way cannot stop its servers; they are found by their data directories, all in workDir.
-    if (workDir) {
-      for (const pid of processesNaming(workDir)) {
-        killGroup(pid);
-        // Not every one leads its group (a node's VM is its start script's child).
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    }
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   const banner = (pattern: RegExp) => {
@@ -158,22 +94,24 @@ describe('npm run start:cluster', () => {
     }
   });
 
-  it('carries on when a RabbitMQ node is killed: clients move to the other nodes and orders on both API instances are confirmed', async () => {
-    const nodeOne = join(workDir, 'cluster', 'rabbitmq', 'node-1');
+  it('carries on when a RabbitMQ node is killed: clients move to the other nodes, orders on both API instances are confirmed, and the node comes back', async () => {
+    const nodeOne = join(stack.workDir, 'cluster', 'rabbitmq', 'node-1');
     const beam = processesWithArguments(['-home', nodeOne]);
     expect(beam, `the first node's Erlang VM (-home ${nodeOne})`).toHaveLength(1);
     process.kill(beam[0]!, 'SIGKILL');
     // The supervisor watches the node's start script, which reports its VM's death as an exit of its own.
-    await waitForOutput(supervisor, /RabbitMQ node \S+-1@localhost exited \([^)]*\); its clients move to the other nodes/, 30_000);
+    await waitForOutput(stack.supervisor, /RabbitMQ node \S+-1@localhost exited \([^)]*\); its clients move to the other nodes/, 30_000);
     await confirmAnOrderOnEachApi();
-    expect(supervisor.output()).not.toMatch(/stopping the stack/);
+    // The supervisor brings the node back on its own data, as it would any server that died.
+    await waitForOutput(stack.supervisor, /RabbitMQ node \S+-1@localhost is back/, 180_000);
+    expect(stack.supervisor.output()).not.toMatch(/stopping the stack/);
   });
 
   it('Ctrl-C stops everything in reverse order, the servers last, and leaves nothing running', async () => {
-    const components = startedComponents(supervisor.output());
-    supervisor.process.kill('SIGINT');
-    const { code, signal } = await exitWithin(supervisor, 180_000);
-    const final = supervisor.output();
+    const components = startedComponents(stack.supervisor.output());
+    stack.supervisor.process.kill('SIGINT');
+    const { code, signal } = await exitWithin(stack.supervisor, 180_000);
+    const final = stack.supervisor.output();
     expect({ code, signal }, tail(final)).toEqual({ code: 0, signal: null });
     const stopped = [...final.matchAll(/^stack\s+\| (.+) stopped$/gm)].map((match) => match[1]!.split('#')[0]);
     const componentOrder = [...new Set(INSTANCE_NAMES.map((name) => name.split('#')[0]))].reverse();

@@ -2,15 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { eventually } from '../broker.js';
-import { call, orderRequest, placeOrder, type Answer } from '../http.js';
-import type { FaultCluster } from './cluster.js';
+import { call, orderRequest, placeOrder, type Answer, type Endpoints } from '../http.js';
 import { checkLedger, type LedgerReport } from './ledger.js';
+
+/** What a scenario runs against: the fault suite's process cluster, or the production-shaped stack (npm run start:cluster). */
+export type ScenarioSystem = Endpoints & { managementUrl: string };
 
 export class Scenario {
   readonly orderIds: string[] = [];
   readonly initialStock: Record<string, number> = {};
+  private placed = 0;
 
-  constructor(readonly cluster: FaultCluster) {}
+  /** Orders go to `apis` in turn (the cluster stack has two API instances); a retry stays on the API it started on. */
+  constructor(
+    readonly cluster: ScenarioSystem,
+    private readonly apis: readonly string[] = [cluster.api],
+  ) {}
 
   /** A product owned by inventory and visible on the orders side. */
   async product(available: number, price = 500): Promise<string> {
@@ -25,8 +32,9 @@ export class Scenario {
   /** Places an order; every 2xx (and 422) answer joins the ledger. Retries with the same key while the API is away. */
   async order(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}, key = randomUUID()): Promise<Answer> {
     const body = orderRequest(items, overrides);
+    const api = this.apis[this.placed++ % this.apis.length]!;
     const answer = await eventually(async () => {
-      const attempt = await placeOrder(this.cluster, body, key).catch((error: unknown) => ({ status: 0, body: String(error) }) as Answer);
+      const attempt = await placeOrder({ ...this.cluster, api }, body, key).catch((error: unknown) => ({ status: 0, body: String(error) }) as Answer);
       if (attempt.status === 0 || attempt.status >= 500) throw new Error(`POST /orders answered ${attempt.status}: ${JSON.stringify(attempt.body)}`);
       return attempt;
     }, { timeoutMs: 120_000, intervalMs: 250 });
