@@ -15,7 +15,7 @@ import { startPostgres, type PostgresServer } from './local-servers/postgres-ser
 import { planRabbitCluster, startRabbitCluster, type RabbitCluster } from './local-servers/rabbitmq-cluster.js';
 import { delay, type RestartableServer } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
-import { SupervisedComponent } from './local-servers/supervised-component.js';
+import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { locateTemporalServer } from './local-servers/temporal-server-build.js';
 import { historyShardCount, startTemporalServer, type TemporalServer } from './local-servers/temporal-server.js';
@@ -37,8 +37,6 @@ type ClusterSettings = z.infer<typeof clusterSettings>;
 
 /** Beyond the worker's own shutdown grace, a component that has not exited is killed. */
 const EXTRA_STOP_GRACE_MS = 5_000;
-/** Copies of one signal arriving this close together are one request to stop, not an impatient second one. */
-const SIGNAL_ECHO_MS = 1_000;
 const COMPONENTS_DATABASE = 'ensemble';
 const TEMPORAL_UI_URL = 'http://127.0.0.1:8080';
 
@@ -109,21 +107,14 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
-  let firstSignalAt: number | undefined;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // One Ctrl-C arrives twice: from the terminal and relayed by the tsx (and npm) wrappers around us.
-      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
-      if (firstSignalAt !== undefined) {
-        say(`second ${signal}: killing everything now`);
-        for (const component of components) component.kill();
-        void Promise.allSettled(servers.map((server) => server.stop())).finally(() => process.exit(130));
-        return;
-      }
-      firstSignalAt = Date.now();
-      void shutdown(0, signal);
-    });
-  }
+  onStopSignals({
+    graceful: (signal) => void shutdown(0, signal),
+    immediate: (signal) => {
+      say(`second ${signal}: killing everything now`);
+      for (const component of components) component.kill();
+      void Promise.allSettled(servers.map((server) => server.stop())).finally(() => process.exit(130));
+    },
+  });
   /**
    * A server that dies is started again on its own data, ports and configuration, as systemd or Kubernetes would do:
    * the product has to ride out a database, Temporal server or broker node coming back, and the cluster tests kill

@@ -14,7 +14,7 @@ import { ensureSystemPackages, SystemPackagesError } from './system-packages/ins
 import { rabbitmq } from './system-packages/packages.js';
 import { delay, type ExitWatch } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
-import { SupervisedComponent } from './local-servers/supervised-component.js';
+import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
 
@@ -68,8 +68,6 @@ type DevStackSettings = z.infer<typeof devStackSettings>;
 
 /** Beyond the worker's own shutdown grace, a component that has not exited is killed. */
 const EXTRA_STOP_GRACE_MS = 5_000;
-/** Copies of one signal arriving this close together are one request to stop, not an impatient second one. */
-const SIGNAL_ECHO_MS = 1_000;
 
 const terminal = createStackTerminal(['rabbitmq', ...COMPONENTS.map((component) => component.name)]);
 const { say } = terminal;
@@ -153,21 +151,14 @@ async function main(): Promise<void> {
     return stopping;
   };
 
-  let firstSignalAt: number | undefined;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // One Ctrl-C arrives twice: from the terminal and relayed by the tsx (and npm) wrappers around us.
-      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
-      if (firstSignalAt !== undefined) {
-        say(`second ${signal}: killing everything now`);
-        for (const component of components) component.kill();
-        void Promise.allSettled(servers.map((server) => server.stop())).finally(() => process.exit(130));
-        return;
-      }
-      firstSignalAt = Date.now();
-      void shutdown(0, signal);
-    });
-  }
+  onStopSignals({
+    graceful: (signal) => void shutdown(0, signal),
+    immediate: (signal) => {
+      say(`second ${signal}: killing everything now`);
+      for (const component of components) component.kill();
+      void Promise.allSettled(servers.map((server) => server.stop())).finally(() => process.exit(130));
+    },
+  });
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl = config.TEMPORAL_UI_URL;

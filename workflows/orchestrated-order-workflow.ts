@@ -6,12 +6,10 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { OrchestratedSteps } from '../activities/orchestrated-steps.js';
-import { OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+import { OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
 import {
   cartVerifiedUpdate,
   OrderFailureType,
@@ -21,6 +19,7 @@ import {
   type OrderInput,
   type OrderState,
 } from './contract.js';
+import { orderMover, receivedOrder } from './order-state.js';
 
 type Activities = ReturnType<typeof createActivities> & OrchestratedSteps;
 
@@ -49,25 +48,9 @@ const { reserveStock, commitStock, notifyCustomer } = proxyLocalActivities<Activ
  */
 export async function orchestratedOrderWorkflow(input: OrderInput): Promise<OrderState> {
   const { orderId, customerId } = input;
-  const state: OrderState = {
-    orderId,
-    status: OrderStatus.RECEIVED,
-    customerId,
-    lines: [],
-    total: 0,
-    currency: 'USD',
-    payment: { status: 'PENDING' },
-    inventory: { status: 'PENDING' },
-    createdAt: input.createdAt,
-    updatedAt: input.createdAt,
-  };
+  const state = receivedOrder(input);
   let cartChecked = false;
-  const moveTo = (status: OrderStatus, reason?: string, alongside: SearchAttributeUpdatePair[] = []) => {
-    state.status = status;
-    if (reason !== undefined) state.reason = reason;
-    state.updatedAt = new Date(Date.now()).toISOString();
-    upsertSearchAttributes([...alongside, { key: OrderStatusAttribute, value: status }]);
-  };
+  const moveTo = orderMover(state);
   setHandler(orderStateQuery, () => state);
   setHandler(cartVerifiedUpdate, async () => {
     await condition(() => cartChecked);

@@ -14,7 +14,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { EventData, EventType } from '../platform/events/catalog.js';
-import { CustomerIdAttribute, InventorySlowAttribute, OrderStatusAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
+import { CustomerIdAttribute, InventorySlowAttribute, OrderTotalAttribute } from '../platform/temporal/search-attributes.js';
 import {
   cancelOrderUpdate,
   cartVerifiedUpdate,
@@ -31,6 +31,7 @@ import {
   type OrderInput,
   type OrderState,
 } from './contract.js';
+import { orderMover, receivedOrder } from './order-state.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -78,29 +79,12 @@ const regularShortSteps = {
 
 export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const { orderId, customerId } = input;
-  const state: OrderState = {
-    orderId,
-    status: OrderStatus.RECEIVED,
-    customerId,
-    lines: [],
-    total: 0,
-    currency: 'USD',
-    payment: { status: 'PENDING' },
-    inventory: { status: 'PENDING' },
-    createdAt: input.createdAt,
-    updatedAt: input.createdAt,
-  };
+  const state = receivedOrder(input);
   let cartChecked = false;
   let outcome: InventoryOutcome | undefined;
   let cancelRequested = false;
 
-  /** Moves the order on; `alongside` are search attributes that change with this step, upserted in the same command. */
-  const moveTo = (status: OrderStatus, reason?: string, alongside: SearchAttributeUpdatePair[] = []) => {
-    state.status = status;
-    if (reason !== undefined) state.reason = reason;
-    state.updatedAt = new Date(Date.now()).toISOString();
-    upsertSearchAttributes([...alongside, { key: OrderStatusAttribute, value: status }]);
-  };
+  const moveTo = orderMover(state);
 
   // Decided once, before the first step, so one order never mixes the old path and the lean one.
   const lean = patched(WorkflowPatch.leanOrderPath);

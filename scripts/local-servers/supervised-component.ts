@@ -1,4 +1,4 @@
-// A component process under a local stack's supervisor: its output prefixed, restarted with back-off when it crashes, stopped gracefully.
+// A component process under a local stack's supervisor: its output prefixed, restarted with back-off when it crashes, stopped gracefully; and the stack's answer to stop signals.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { settlesWithin } from './server-process.js';
@@ -99,5 +99,28 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // Already gone.
+  }
+}
+
+/** Copies of one signal arriving this close together are one request to stop, not an impatient second one. */
+const SIGNAL_ECHO_MS = 1_000;
+
+/**
+ * How a local stack answers Ctrl-C (and SIGTERM, SIGHUP): the first signal stops it gracefully; a second one, not the
+ * echo of the first, kills everything now. One Ctrl-C arrives twice: from the terminal and relayed by the tsx (and
+ * npm) wrappers around the supervisor.
+ */
+export function onStopSignals(handlers: { graceful: (signal: NodeJS.Signals) => void; immediate: (signal: NodeJS.Signals) => void }): void {
+  let firstSignalAt: number | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
+      if (firstSignalAt !== undefined) {
+        handlers.immediate(signal);
+        return;
+      }
+      firstSignalAt = Date.now();
+      handlers.graceful(signal);
+    });
   }
 }
