@@ -107,6 +107,13 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
+/**
+ * An embedded store holds one component's few tables, yet PostgreSQL's default 128 MB of shared buffers made every
+ * PGlite cost about 270 MB of memory. With 16 MB it costs about 170 MB and runs a 20,000-insert loop no slower (the
+ * files are cached by the OS underneath): with eight components under `npm start`, close to a gigabyte saved.
+ */
+const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers = 16MB', 'wal_buffers = 1MB'] };
+
 /** Opens the component's store: PostgreSQL when a URL is given, otherwise an embedded PGlite under dataDir. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
@@ -122,13 +129,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await database.query('SELECT 1');
     return database;
   }
-  if (options.dataDir === ':memory:') return new PgliteDatabase(await PGlite.create());
+  if (options.dataDir === ':memory:') return new PgliteDatabase(await PGlite.create(PGLITE_OPTIONS));
   const directory = resolve(join(options.dataDir, 'pglite', options.component));
   const template = pgliteTemplateDirectory(options.dataDir);
   // A new store starts as a copy of the empty template when there is one: copying is quick, initdb is not.
   if (!existsSync(directory) && existsSync(template)) cpSync(template, directory, { recursive: true });
   mkdirSync(directory, { recursive: true });
-  return new PgliteDatabase(await PGlite.create(directory));
+  return new PgliteDatabase(await PGlite.create(directory, PGLITE_OPTIONS));
 }
 
 /** An empty, closed PGlite data directory that new embedded stores are copied from (see preparePgliteTemplate). */
@@ -145,7 +152,7 @@ export async function preparePgliteTemplate(dataDir: string): Promise<void> {
   const staging = `${template}.${process.pid}-${randomUUID().slice(0, 8)}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const db = await PGlite.create(staging);
+  const db = await PGlite.create(staging, PGLITE_OPTIONS);
   await db.close();
   try {
     renameSync(staging, template);

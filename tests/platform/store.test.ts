@@ -98,6 +98,8 @@ describe('embedded stores on disk', () => {
         expect((await first!.query<{ id: number }>('SELECT id FROM things.things')).rows).toEqual([{ id: 1 }]);
         // The copy is the other store's own: nothing written to the first is in the second.
         expect((await second!.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'things'`)).rows).toEqual([]);
+        // Sized for a component's few tables, not PostgreSQL's 128 MB default: each embedded store is ~100 MB smaller.
+        expect((await second!.query('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
       } finally {
         await Promise.all([first?.close(), second?.close()]);
       }
