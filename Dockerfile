@@ -20,6 +20,9 @@ WORKDIR /app
 # Code and dependencies stay owned by root, read-only for the service user: a compromised process cannot rewrite what it runs.
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
+# The workflows bundled at build time: a worker that bundled them itself would carry webpack's ~170 MB for good.
+RUN npm run build:workflows -- /app/dist/workflow-bundle.js
+ENV WORKER_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 # The one writable place, for the embedded PGlite store used when DATABASE_URL is not set.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 ENV DATA_DIR=/app/.data

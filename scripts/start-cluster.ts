@@ -19,6 +19,7 @@ import { onStopSignals, SupervisedComponent } from './local-servers/supervised-c
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { locateTemporalServer } from './local-servers/temporal-server-build.js';
 import { historyShardCount, startTemporalServer, type TemporalServer } from './local-servers/temporal-server.js';
+import { buildWorkflowBundle } from './local-servers/workflow-bundle-build.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { postgresql, rabbitmq } from './system-packages/packages.js';
 
@@ -86,9 +87,13 @@ async function main(): Promise<void> {
   const components: SupervisedComponent[] = [];
   let stopping: Promise<void> | undefined;
   let starting: Promise<unknown> = Promise.resolve();
+  // While the servers boot, as npm start does; only the workers wait for it.
+  const workflowBundlePath = join(dataDir, 'worker', 'workflow-bundle.js');
+  const workflowBundle = buildWorkflowBundle(workflowBundlePath);
   const shutdown = (exitCode: number, reason: string) => {
     if (stopping) return stopping;
     say(`${reason}: stopping the stack`);
+    workflowBundle.cancel();
     stopping = (async () => {
       const grace = config.WORKER_SHUTDOWN_GRACE + EXTRA_STOP_GRACE_MS;
       await starting.catch(() => undefined);
@@ -194,6 +199,7 @@ async function main(): Promise<void> {
     DATA_DIR: join(dataDir, 'stores'),
     // Where the banner's UI command serves it, so the API's links to orders (and the codec's CORS origin) match.
     TEMPORAL_UI_URL: TEMPORAL_UI_URL,
+    WORKER_WORKFLOW_BUNDLE: workflowBundlePath,
   };
   starting = (async () => {
     for (const instance of instances) {
@@ -206,7 +212,14 @@ async function main(): Promise<void> {
       };
       const supervised = new SupervisedComponent(terminal, instance.name, instance.component.entry, components.length, instanceEnv, (reason) => void shutdown(1, reason));
       components.push(supervised);
-      supervised.start();
+      if (component === 'worker') {
+        void workflowBundle.ready.then(
+          () => supervised.start(),
+          (error: unknown) => void shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`),
+        );
+      } else {
+        supervised.start();
+      }
     }
   })();
   await starting;

@@ -17,8 +17,12 @@ import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
+import { buildWorkflowBundle } from './local-servers/workflow-bundle-build.js';
 
-/** Start order; they stop in reverse, so the API stops taking requests first and the payment provider goes last. */
+/**
+ * Start order (the worker's turn comes once its workflow bundle is built); they stop in reverse, so the API stops taking
+ * requests first and the payment provider goes last.
+ */
 const COMPONENTS = [
   { name: 'payment-provider', entry: 'payment-provider/main.ts' },
   { name: 'inventory', entry: 'event-handlers/inventory/main.ts' },
@@ -129,10 +133,14 @@ async function main(): Promise<void> {
   const components: SupervisedComponent[] = [];
   let stopping: Promise<void> | undefined;
   let startingServers: Promise<unknown> = Promise.resolve();
+  // While the servers boot; only the worker waits for it (README, Performance: the worker's memory).
+  const workflowBundlePath = join(dataDir, 'worker', 'workflow-bundle.js');
+  const workflowBundle = buildWorkflowBundle(workflowBundlePath);
 
   const shutdown = (exitCode: number, reason: string) => {
     if (stopping) return stopping;
     say(`${reason}: stopping the stack`);
+    workflowBundle.cancel();
     stopping = (async () => {
       const grace = config.WORKER_SHUTDOWN_GRACE + EXTRA_STOP_GRACE_MS;
       await startingServers;
@@ -238,12 +246,19 @@ async function main(): Promise<void> {
     CARRIER_URL: process.env.CARRIER_URL || `http://127.0.0.1:${config.CARRIER_PORT}`,
     SHIPPING_URL: process.env.SHIPPING_URL || `http://127.0.0.1:${config.SHIPPING_PORT}`,
     ...localSecrets,
+    WORKER_WORKFLOW_BUNDLE: workflowBundlePath,
   };
+  const startWhenBundled = (worker: SupervisedComponent) =>
+    workflowBundle.ready.then(
+      () => worker.start(),
+      (error: unknown) => void shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`),
+    );
   COMPONENTS.forEach(({ name, entry }, index) => {
     const componentEnv = { ...env, ...brokerUsers?.envFor(name) };
     const component = new SupervisedComponent(terminal, name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
-    component.start();
+    if (name === 'worker') void startWhenBundled(component);
+    else component.start();
   });
 
   if (await reportFailures()) return;

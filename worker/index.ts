@@ -1,6 +1,6 @@
 // The Temporal worker on task queue `orders`: runs order workflows (and the pure-orchestration yardstick) and their activities, with its own catalog replica.
 import { serviceTokenOf } from '../platform/http/service-auth.js';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
@@ -23,13 +23,8 @@ import { installTemporalRuntime, scrapeCoreMetrics } from '../platform/observabi
 import { createWorkerApp } from './http.js';
 import { orderOutcomeSinks } from './order-metrics.js';
 import { activityTracing, workflowSpanSinks } from './tracing.js';
+import { workflowInterceptorModules, workflowsPath } from './workflow-bundle.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Bundled with the workflows (by the worker, the tests and the replayer alike, so histories replay with them). */
-export const workflowInterceptorModules = [
-  fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url)),
-  fileURLToPath(new URL('./order-outcome-interceptor.ts', import.meta.url)),
-];
 
 export interface RunningWorker {
   catalog: CatalogReplica;
@@ -39,7 +34,7 @@ export interface RunningWorker {
 }
 
 export interface WorkerOverrides {
-  /** A prebuilt workflow bundle (tests bundle once for many workers); bundle it with failureConverterPath, as the worker would. */
+  /** A prebuilt workflow bundle (tests bundle once for many workers): bundleOrderWorkflows() in ./workflow-bundle.ts. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -49,6 +44,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
   const serviceToken = serviceTokenOf(config, 'the worker');
   // Before anything is opened: a worker without the keys could not read a single order.
   const payloadKeys = payloadKeysOf(config);
+  const workflowBundle = overrides.workflowBundle ?? prebuiltWorkflowBundle(config);
   const resources = new ResourceStack(log);
   try {
     // Before any connection: the SDK's logs and metrics are set up by the runtime's installation.
@@ -73,9 +69,9 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: orderTaskQueue(config),
       dataConverter: workerDataConverter(payloadKeys),
-      ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
-      // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (tests/support/workflow-harness.ts).
-      interceptors: { activity: activityTracing, ...(overrides.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+      // workflowModules only matter when the worker bundles; a prebuilt bundle already has them (./workflow-bundle.ts).
+      interceptors: { activity: activityTracing, ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
       sinks: { ...orderOutcomeSinks, ...workflowSpanSinks() },
       activities: {
         ...createActivities({
@@ -97,10 +93,18 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       await running;
     });
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
-    log.info({ taskQueue: orderTaskQueue(config), url: http.url }, 'worker polling');
+    log.info({ taskQueue: orderTaskQueue(config), url: http.url, workflowBundle: workflowBundle ? (config.WORKER_WORKFLOW_BUNDLE ?? 'given') : 'bundled in this process' }, 'worker polling');
     return { catalog, url: http.url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** The bundle npm start or the image built ahead (WORKER_WORKFLOW_BUNDLE); none, and the worker bundles for itself. */
+function prebuiltWorkflowBundle(config: Config): WorkerOptions['workflowBundle'] {
+  const codePath = config.WORKER_WORKFLOW_BUNDLE;
+  if (!codePath) return undefined;
+  if (!existsSync(codePath)) throw new Error(`WORKER_WORKFLOW_BUNDLE: no workflow bundle at ${codePath} (npm run build:workflows -- ${codePath} builds one)`);
+  return { codePath };
 }

@@ -28,6 +28,8 @@ export class SupervisedComponent {
   ) {}
 
   start(): void {
+    // A start deferred until something was ready (the worker's bundle) may come after the stack began stopping.
+    if (this.stopping) return;
     // Its own process group: Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
     const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
       cwd: repositoryRoot,

@@ -440,6 +440,12 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('bundles the workflows at build time, where the worker is told to load them from', () => {
+    const built = /^RUN npm run build:workflows -- (\S+)$/m.exec(dockerfile)?.[1];
+    expect(built, 'a build step bundles the workflows').toBeDefined();
+    expect(dockerfile.split('\n')).toContain(`ENV WORKER_WORKFLOW_BUNDLE=${built}`);
+  });
+
   it('leaves dependencies and local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
     for (const entry of ['node_modules', '.data', '.cache', '.git']) expect(ignored).toContain(entry);

@@ -8,7 +8,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { CURRENT_HISTORIES, HISTORIES_DIR } from '../support/histories.js';
 import { testWorkerDataConverter } from '../support/secrets.js';
 import { workflowBundle } from '../support/workflow-harness.js';
-import { workflowInterceptorModules } from '../../worker/index.js';
+import { workflowInterceptorModules } from '../../worker/workflow-bundle.js';
 import { failureConverterPath } from '../../platform/temporal/data-converter.js';
 
 const terminalPaths = ['confirmed', 'rejected', 'payment-declined', 'cancelled-out-of-stock', 'cancelled-inventory-timeout', 'cancelled-customer-request'];

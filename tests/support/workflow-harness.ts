@@ -3,12 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ApplicationFailure } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities, PublishEventInput } from '../../activities/index.js';
 import { orderSearchAttributes } from '../../platform/temporal/search-attributes.js';
-import { workflowInterceptorModules, workflowsPath } from '../../worker/index.js';
+import { bundleOrderWorkflows } from '../../worker/workflow-bundle.js';
 import { createOrderGateway } from '../../api/orders/temporal-gateway.js';
-import { failureConverterPath } from '../../platform/temporal/data-converter.js';
 import { testClientDataConverter, testWorkerDataConverter } from './secrets.js';
 import { OrderFailureType, orderWorkflowId, type CartVerification, type OrderInput } from '../../workflows/contract.js';
 
@@ -28,9 +27,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  * Bundling takes seconds; every worker in a test file shares one bundle. It has the worker's tracing interceptors and
  * failure converter (failure messages encoded), as production does.
  */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: quietLogger }));
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
+export const workflowBundle = () => (bundle ??= bundleOrderWorkflows());
 
 export const validCart: CartVerification = {
   valid: true,
