@@ -36,14 +36,14 @@ describe('one instance of each component killed under a stream of orders', () =>
 
       // An order accepted after the kill (by API #2, or by API #1's retry moved to it) and confirmed, read through API
       // #2: cart checked by worker #2, stock reserved by inventory #2, the outcome signalled by order-outcome #2.
-      const confirmedAt = await eventually(async () => {
+      const confirmed = eventually(async () => {
         const placedSince = scenario.orderIds.slice(firstAfterKill, firstAfterKill + 10);
         const statuses = await Promise.all(placedSince.map(async (orderId) => (await call(`${stack().apis[1]}/orders/${orderId}`)).body?.status as string));
         expect(statuses, 'orders accepted after the kill').toContain('CONFIRMED');
         return Date.now();
       }, { timeoutMs: 120_000, intervalMs: 100 });
 
-      const returns = await back;
+      const [confirmedAt, returns] = await Promise.all([confirmed, back]);
       const firstBack = returns.reduce((earliest, entry) => (entry.at < earliest.at ? entry : earliest));
       expect(confirmedAt - killedAt, `an order confirmed ${confirmedAt - killedAt} ms after the kill, but ${firstBack.name} was back after ${firstBack.at - killedAt} ms`).toBeLessThan(firstBack.at - killedAt);
       acceptedAfterKill = scenario.orderIds.length - firstAfterKill;
