@@ -79,3 +79,6 @@ export async function killSupervisor(supervised: Supervised | undefined): Promis
   for (const { pid } of startedComponents(supervised.output())) killGroup(pid);
   await exitWithin(supervised, 10_000).catch(() => undefined);
 }
+
+/** Text to match literally inside a pattern built around it (instance names like `api#1`, node names with dots). */
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -20,6 +20,8 @@ export interface ClusterStack {
   /** What the supervisor printed up to its banner. */
   banner: string;
   apis: [string, string];
+  /** Each instance's own HTTP surface (`inventory#1` → http://127.0.0.1:port), where its /health answers once it is up. */
+  instances: Record<string, string>;
   /**
    * The ledger's view: API #1 and instance 1's owner surfaces. Any instance will do, as both instances of a component
    * share one store; the ledger retries while an instance it reads is restarting.
@@ -96,6 +98,7 @@ export async function startClusterStack(): Promise<ClusterStack> {
     workDir,
     banner,
     apis,
+    instances: Object.fromEntries(Object.keys(instancePorts).map((instance) => [instance, surface(instance)])),
     endpoints: endpointsOf(1),
     stop,
   };

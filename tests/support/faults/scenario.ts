@@ -12,8 +12,13 @@ export class Scenario {
   readonly orderIds: string[] = [];
   readonly initialStock: Record<string, number> = {};
   private placed = 0;
+  /** Orders accepted by another API than the one first asked, with the same idempotency key. */
+  failedOver = 0;
 
-  /** Orders go to `apis` in turn (the cluster stack has two API instances); a retry stays on the API it started on. */
+  /**
+   * Orders go to `apis` in turn (the cluster stack has two API instances). A retry goes to the next one, with the same
+   * idempotency key, as a client behind a load balancer would: an API instance that died takes no order down with it.
+   */
   constructor(
     readonly cluster: ScenarioSystem,
     private readonly apis: readonly string[] = [cluster.api],
@@ -29,13 +34,19 @@ export class Scenario {
     return sku;
   }
 
-  /** Places an order; every 2xx (and 422) answer joins the ledger. Retries with the same key while the API is away. */
+  /**
+   * Places an order; every 2xx (and 422) answer joins the ledger. Retries with the same key, on the next API, while
+   * the API asked cannot take it.
+   */
   async order(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}, key = randomUUID()): Promise<Answer> {
     const body = orderRequest(items, overrides);
-    const api = this.apis[this.placed++ % this.apis.length]!;
+    const first = this.placed++;
+    let attempts = 0;
     const answer = await eventually(async () => {
+      const api = this.apis[(first + attempts++) % this.apis.length]!;
       const attempt = await placeOrder({ ...this.cluster, api }, body, key).catch((error: unknown) => ({ status: 0, body: String(error) }) as Answer);
-      if (attempt.status === 0 || attempt.status >= 500) throw new Error(`POST /orders answered ${attempt.status}: ${JSON.stringify(attempt.body)}`);
+      if (attempt.status === 0 || attempt.status >= 500) throw new Error(`POST /orders on ${api} answered ${attempt.status}: ${JSON.stringify(attempt.body)}`);
+      if ((attempts - 1) % this.apis.length !== 0) this.failedOver++;
       return attempt;
     }, { timeoutMs: 120_000, intervalMs: 250 });
     const orderId = (answer.status === 201 ? answer.body.orderId : answer.body?.error?.orderId) as string | undefined;
