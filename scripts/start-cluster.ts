@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const components: SupervisedComponent[] = [];
   let stopping: Promise<void> | undefined;
   let starting: Promise<unknown> = Promise.resolve();
-  // While the servers boot, as npm start does; only the workers wait for it.
+  // While the servers boot, as npm start does.
   const workflowBundlePath = join(dataDir, 'worker', 'workflow-bundle.js');
   const workflowBundle = buildWorkflowBundle(workflowBundlePath);
   const shutdown = (exitCode: number, reason: string) => {
@@ -201,6 +201,14 @@ async function main(): Promise<void> {
     TEMPORAL_UI_URL: TEMPORAL_UI_URL,
     WORKER_WORKFLOW_BUNDLE: workflowBundlePath,
   };
+  try {
+    // Long built by now: the servers take far longer to boot than webpack.
+    await workflowBundle.ready;
+  } catch (error) {
+    await shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`);
+    return;
+  }
+  if (stopping) return;
   starting = (async () => {
     for (const instance of instances) {
       const component = instance.component.name;
@@ -212,14 +220,7 @@ async function main(): Promise<void> {
       };
       const supervised = new SupervisedComponent(terminal, instance.name, instance.component.entry, components.length, instanceEnv, (reason) => void shutdown(1, reason));
       components.push(supervised);
-      if (component === 'worker') {
-        void workflowBundle.ready.then(
-          () => supervised.start(),
-          (error: unknown) => void shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`),
-        );
-      } else {
-        supervised.start();
-      }
+      supervised.start();
     }
   })();
   await starting;
