@@ -77,7 +77,9 @@ export async function startOwnStack(options: { log: (line: string) => void; sett
 
   options.log(`starting a stack of its own (npm start, data in ${dataDir})`);
   try {
-    await waitForApi(apiUrl, exited);
+    // The worker too: it starts once its workflow bundle is built, which may be after the API answers.
+    await waitForHealth('the API', apiUrl, exited);
+    await waitForHealth('the worker', `http://127.0.0.1:${ports.WORKER_METRICS_PORT}`, exited);
     // The banner comes after /health; the credentials file and secrets are written before any component starts.
     const credentials = JSON.parse(await readFile(join(dataDir, 'rabbitmq', 'credentials.json'), 'utf8')) as { admin: { amqpUrl: string } };
     const secrets = JSON.parse(await readFile(join(dataDir, 'local-secrets.json'), 'utf8')) as { JWT_SECRET: string; PAYLOAD_KEYS: string };
@@ -107,14 +109,14 @@ function withoutStackAddresses(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 
-async function waitForApi(apiUrl: string, exited: Promise<void>): Promise<void> {
+async function waitForHealth(what: string, url: string, exited: Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (gone) throw new Error('npm start exited before the API answered');
+    if (gone) throw new Error(`npm start exited before ${what} answered`);
     try {
-      const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {
@@ -122,7 +124,7 @@ async function waitForApi(apiUrl: string, exited: Promise<void>): Promise<void> 
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`the API did not answer ${apiUrl}/health within ${READY_TIMEOUT_MS / 60_000} minutes`);
+  throw new Error(`${what} did not answer ${url}/health within ${READY_TIMEOUT_MS / 60_000} minutes`);
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -51,6 +51,47 @@ async function until(condition: () => boolean, timeoutMs: number, what: string, 
   }
 }
 
+function placeOrder(stack: OwnStack, authorization: string, customerId: string): Promise<Response | Error> {
+  return fetch(`${stack.apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({
+      customerId,
+      email: 'bench@example.com',
+      items: [{ sku: PROBE_SKU, quantity: 1 }],
+      paymentToken: 'tok_visa',
+      shippingAddress: { name: 'Bench', line1: '1 Loop Road', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' },
+    }),
+  }).catch((error: unknown) => error as Error);
+}
+
+/** Places orders until one is CONFIRMED (seen on the events exchange), within a minute. */
+async function confirmOneOrder(stack: OwnStack, authorization: string, orders: { ended: Map<string, string> }, stopped: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = 'none placed';
+  while (Date.now() < deadline) {
+    const response = await placeOrder(stack, authorization, 'waiting-warm-up');
+    if (!(response instanceof Error) && response.status === 201) {
+      const { orderId } = (await response.json()) as { orderId: string };
+      await until(() => orders.ended.has(orderId), 30_000, `the warm-up order's outcome`, stopped);
+      if (orders.ended.get(orderId) === 'order.confirmed') return;
+      last = orders.ended.get(orderId)!;
+    } else {
+      last = response instanceof Error ? response.message : `POST /orders answered ${response.status}`;
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
+  }
+  throw new Error(`no warm-up order was confirmed within a minute (last: ${last})`);
+}
+
+/** An order that ends while inventory is frozen did not wait on it, and the run would measure nothing: stop it. */
+function endedWhileFrozen(ended: Map<string, string>): false {
+  if (ended.size === 0) return false;
+  const byType: Record<string, number> = {};
+  for (const type of ended.values()) byType[type] = (byType[type] ?? 0) + 1;
+  throw new Error(`orders ended while inventory was frozen (${JSON.stringify(byType)}); they never waited on it`);
+}
+
 async function main(): Promise<void> {
   const options = parseWaitingOptions(process.argv.slice(2));
   // Ctrl-C ends the run, but through the finally below: inventory thawed and the stack stopped, nothing left behind.
@@ -74,6 +115,11 @@ async function main(): Promise<void> {
     inventoryPid = found.inventory;
     if (inventoryPid === undefined || found.worker === undefined) throw new Error(`could not find the stack's inventory and worker processes (found ${Object.keys(found).join(', ')})`);
     const orders = await watchOrders(stack);
+    // One order through the whole flow first: the worker's catalog replica has the probe product only once inventory's
+    // snapshot reached it, and a frozen inventory answers no snapshot request (every order would be rejected).
+    await confirmOneOrder(stack, authorization, orders, interrupted.signal);
+    orders.paid.clear();
+    orders.ended.clear();
 
     const samples: MemorySample[] = [];
     let phase: MemorySample['phase'] = 'filling';
@@ -97,17 +143,7 @@ async function main(): Promise<void> {
     const client = async () => {
       while (next < options.orders && !interrupted.signal.aborted) {
         const index = next++;
-        const response = await fetch(`${stack.apiUrl}/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({
-            customerId: `waiting-${index % 1000}`,
-            email: 'bench@example.com',
-            items: [{ sku: PROBE_SKU, quantity: 1 }],
-            paymentToken: 'tok_visa',
-            shippingAddress: { name: 'Bench', line1: '1 Loop Road', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' },
-          }),
-        }).catch((error: unknown) => error as Error);
+        const response = await placeOrder(stack, authorization, `waiting-${index % 1000}`);
         if (response instanceof Error || response.status !== 201) {
           placeErrors++;
           firstPlaceError ??= response instanceof Error ? response.message : `POST /orders answered ${response.status}: ${await response.text()}`;
@@ -119,7 +155,7 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: options.concurrency }, client));
     const accepted = options.orders - placeErrors;
-    await until(() => orders.paid.size >= accepted, 30 * 60_000, `order.paid for all ${accepted} accepted orders`, interrupted.signal);
+    await until(() => orders.paid.size >= accepted || endedWhileFrozen(orders.ended), 30 * 60_000, `order.paid for all ${accepted} accepted orders`, interrupted.signal);
     const fillSeconds = seconds();
     const waitingAtFill = orders.paid.size - orders.ended.size;
     say(`all ${accepted} orders waiting after ${fillSeconds}s; resting ${options.rest}s with nothing moving`);

@@ -265,7 +265,11 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
-  await waitForApi(apiUrl, () => stopping !== undefined);
+  // Running means orders move: the worker (whose turn may come after the API's, once its bundle is built) polls too.
+  await Promise.all([
+    waitForHealth('the API', apiUrl, () => stopping !== undefined),
+    waitForHealth('the worker', `http://127.0.0.1:${config.WORKER_METRICS_PORT}`, () => stopping !== undefined),
+  ]);
   if (stopping) return;
   printBanner({
     apiUrl,
@@ -320,19 +324,20 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
 }
 
 /** Polls GET /health until the API answers; the API may restart meanwhile, so this keeps trying until the stack stops. */
-async function waitForApi(apiUrl: string, stopped: () => boolean): Promise<void> {
+/** Until `url`/health answers; after two minutes, a hint where to look. */
+async function waitForHealth(what: string, url: string, stopped: () => boolean): Promise<void> {
   const hintAfter = Date.now() + 120_000;
   let hinted = false;
   while (!stopped()) {
     try {
-      const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {
       // Not listening yet.
     }
     if (!hinted && Date.now() > hintAfter) {
-      say(`the API has not answered ${apiUrl}/health for 2 minutes; see its output above`);
+      say(`${what} has not answered ${url}/health for 2 minutes; see its output above`);
       hinted = true;
     }
     await delay(500);

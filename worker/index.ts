@@ -51,7 +51,9 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
     const runtime = await installTemporalRuntime(log);
     const { coreMetricsUrl } = runtime;
     if (coreMetricsUrl) resources.push('temporal core metrics', addExpositionSource(() => scrapeCoreMetrics(coreMetricsUrl)));
-    const http = await listen(createWorkerApp({ log }), { port: config.WORKER_METRICS_PORT, host: config.HOST, log });
+    // Until the SDK's worker exists, /health says it is starting.
+    let workerState = (): string | undefined => undefined;
+    const http = await listen(createWorkerApp({ log, workerState: () => workerState() }), { port: config.WORKER_METRICS_PORT, host: config.HOST, log });
     resources.push('http server', () => http.close());
     const db = await openDatabase({ component: 'worker', databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     resources.push('database', () => db.close());
@@ -88,6 +90,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     });
     const running = worker.run();
+    workerState = () => worker.getState();
     resources.push('worker', async () => {
       worker.shutdown();
       await running;
