@@ -323,8 +323,10 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
   });
 }
 
-/** Polls GET /health until the API answers; the API may restart meanwhile, so this keeps trying until the stack stops. */
-/** Until `url`/health answers; after two minutes, a hint where to look. */
+/**
+ * Polls GET `url`/health until it answers 200; the component may restart meanwhile, so this keeps trying until the
+ * stack stops, with a hint where to look after two minutes.
+ */
 async function waitForHealth(what: string, url: string, stopped: () => boolean): Promise<void> {
   const hintAfter = Date.now() + 120_000;
   let hinted = false;

@@ -25,7 +25,6 @@ import { orderOutcomeSinks } from './order-metrics.js';
 import { activityTracing, workflowSpanSinks } from './tracing.js';
 import { workflowInterceptorModules, workflowsPath } from './workflow-bundle.js';
 
-
 export interface RunningWorker {
   catalog: CatalogReplica;
   /** Where /health and /metrics answer, e.g. http://127.0.0.1:3500. */
@@ -96,7 +95,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       await running;
     });
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
-    log.info({ taskQueue: orderTaskQueue(config), url: http.url, workflowBundle: workflowBundle ? (config.WORKER_WORKFLOW_BUNDLE ?? 'given') : 'bundled in this process' }, 'worker polling');
+    log.info({ taskQueue: orderTaskQueue(config), url: http.url, workflowBundle: overrides.workflowBundle ? 'given' : (config.WORKER_WORKFLOW_BUNDLE ?? 'bundled in this process') }, 'worker polling');
     return { catalog, url: http.url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);
