@@ -30,6 +30,8 @@ export interface CatalogReplicaOptions {
   db: Database;
   broker: Broker;
   publisher: EventPublisher;
+  /** How often an empty replica asks for the catalog again; see below. */
+  snapshotRetryMs?: number;
 }
 
 export interface CatalogReplica {
@@ -62,11 +64,34 @@ export async function startCatalogReplica(options: CatalogReplicaOptions): Promi
 
   await consumer.ready();
   // A new or wiped replica asks the owner for the whole catalog; its queue already exists, so the answer waits there.
-  if (await store.isEmpty()) {
+  // It asks again while it stays empty: on a fresh broker a request published before the owner has declared its queue
+  // is unroutable, and no answer would ever come (every order would be rejected for an unknown product).
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let requests = 0;
+  const askWhileEmpty = async (): Promise<void> => {
+    if (stopped || !(await store.isEmpty())) return;
     const requestId = `catalog.snapshot-requested:${host}:${randomUUID()}`;
     await publisher.publish(createEvent('catalog.snapshot-requested', { requestedBy: host }, { eventId: requestId, correlationId: requestId }));
-    log.info('catalog replica empty; snapshot requested from inventory');
-  }
+    requests += 1;
+    if (requests === 1) log.info('catalog replica empty; snapshot requested from inventory');
+    else log.warn({ requests }, 'catalog replica still empty; snapshot requested again');
+    if (stopped) return;
+    retry = setTimeout(() => {
+      askWhileEmpty().catch((error: unknown) => log.warn({ err: error }, 'could not request a catalog snapshot; will ask again'));
+    }, options.snapshotRetryMs ?? SNAPSHOT_RETRY_MS);
+    retry.unref();
+  };
+  await askWhileEmpty();
 
-  return { store, stop: () => consumer.stop() };
+  return {
+    store,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await consumer.stop();
+    },
+  };
 }
+
+const SNAPSHOT_RETRY_MS = 5_000;

@@ -22,13 +22,13 @@ const update = (data: Partial<EventData<'catalog.product-updated'>> & { revision
   });
 
 describe.each(storeBackends())('catalog replica on $name', (backend) => {
-  async function start() {
+  async function start(options: { snapshotRetryMs?: number } = {}) {
     const config = testConfig(infrastructure);
     const watcher = await watchEvents(infrastructure.amqpUrl, config.EVENTS_EXCHANGE, ['catalog.snapshot-requested']);
     const { db, release } = await backend.open('replica-test');
     const broker = await connectBroker(config.AMQP_URL, testLog, 'replica-test');
     const publisher = createEventPublisher(broker, testLog, { exchange: config.EVENTS_EXCHANGE, confirmTimeoutMs: 5_000 });
-    const replica = await startCatalogReplica({ host: `test${randomUUID().slice(0, 6)}`, config, log: testLog, db, broker, publisher });
+    const replica = await startCatalogReplica({ host: `test${randomUUID().slice(0, 6)}`, config, log: testLog, db, broker, publisher, ...options });
     cleanups.push(async () => {
       await replica.stop();
       await publisher.close();
@@ -42,6 +42,18 @@ describe.each(storeBackends())('catalog replica on $name', (backend) => {
   it('asks inventory for a snapshot when it starts empty', async () => {
     const { watcher } = await start();
     await eventually(() => expect(watcher.ofType('catalog.snapshot-requested')).toHaveLength(1));
+  });
+
+  it('asks again while it stays empty (a request sent before inventory had its queue went nowhere), and stops once the catalog arrives', async () => {
+    const { replica, publisher, watcher } = await start({ snapshotRetryMs: 200 });
+    await eventually(() => expect(watcher.ofType('catalog.snapshot-requested').length).toBeGreaterThanOrEqual(3));
+    await publisher.publish(update({ revision: 1 }));
+    await eventually(async () => expect(await replica.store.isEmpty()).toBe(false));
+    // A request already on its way when the update landed may still arrive; after that, none.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const asked = watcher.ofType('catalog.snapshot-requested').length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(watcher.ofType('catalog.snapshot-requested')).toHaveLength(asked);
   });
 
   it('applies updates in revision order even when they arrive out of order, and ignores duplicates', async () => {

@@ -202,7 +202,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
           body: order.body,
           headers: { 'Idempotency-Key': key, authorization: customer.authorization },
         });
-        expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+        expect(answer.status, `${JSON.stringify(answer.body)}\n${tail(running!.output())}`).toBe(201);
         return answer.body;
       },
       { timeoutMs: 60_000, intervalMs: 1_000 },
