@@ -13,9 +13,23 @@ import { call, orderRequest } from '../support/http.js';
 import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
+const given = new Set<number>();
+/**
+ * A free port none of this file's settings has been given yet: the OS may hand out a just-released port twice, and npm
+ * start refuses two settings on one port (as it should), which once failed a CI run.
+ */
+async function freshPort(): Promise<number> {
+  for (;;) {
+    const port = await findFreePort();
+    if (given.has(port)) continue;
+    given.add(port);
+    return port;
+  }
+}
+
 /** CARRIER_PORT/URL and SHIPPING_PORT/URL on free ports. */
 async function shippingPorts(): Promise<Record<string, string>> {
-  const [carrier, shipping] = [await findFreePort(), await findFreePort()];
+  const [carrier, shipping] = [await freshPort(), await freshPort()];
   return {
     CARRIER_PORT: String(carrier),
     CARRIER_URL: `http://127.0.0.1:${carrier}`,
@@ -48,8 +62,8 @@ describe('npm start, against the test servers', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
-    const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
-    const orderViewPort = await findFreePort();
+    const [port, paymentPort, inventoryPort, notificationsPort] = [await freshPort(), await freshPort(), await freshPort(), await freshPort()];
+    const orderViewPort = await freshPort();
     api = `http://127.0.0.1:${port}`;
     inventory = `http://127.0.0.1:${inventoryPort}`;
     const suffix = randomUUID().slice(0, 8);
@@ -214,9 +228,9 @@ describe('npm start with a busy port', () => {
         TEMPORAL_ADDRESS: infrastructure.temporalAddress,
         AMQP_URL: infrastructure.amqpUrl,
         PORT: String(port),
-        PAYMENT_PROVIDER_PORT: String(await findFreePort()),
-        INVENTORY_PORT: String(await findFreePort()),
-        NOTIFICATIONS_PORT: String(await findFreePort()),
+        PAYMENT_PROVIDER_PORT: String(await freshPort()),
+        INVENTORY_PORT: String(await freshPort()),
+        NOTIFICATIONS_PORT: String(await freshPort()),
         EVENTS_EXCHANGE: `test.start.${randomUUID().slice(0, 8)}`,
         DATA_DIR: dataDir,
       });
