@@ -13,12 +13,13 @@ import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { findFreePort } from './local-servers/ports.js';
 import { startPostgres, type PostgresServer } from './local-servers/postgres-server.js';
 import { planRabbitCluster, startRabbitCluster, type RabbitCluster } from './local-servers/rabbitmq-cluster.js';
-import { delay, type RestartableServer } from './local-servers/server-process.js';
+import type { RestartableServer } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { locateTemporalServer } from './local-servers/temporal-server-build.js';
 import { historyShardCount, startTemporalServer, type TemporalServer } from './local-servers/temporal-server.js';
+import { waitForHealth } from './local-servers/wait-for-health.js';
 import { buildWorkflowBundle } from './local-servers/workflow-bundle-build.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { postgresql, rabbitmq } from './system-packages/packages.js';
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
   await starting;
 
   const apis = instances.filter((instance) => instance.component.name === 'api').map((instance) => `http://127.0.0.1:${instance.port}`);
-  await Promise.all(apis.map((apiUrl) => waitForApi(apiUrl, () => stopping !== undefined)));
+  await Promise.all(apis.map((apiUrl) => waitForHealth('the API', apiUrl, () => stopping !== undefined, say)));
   if (stopping) return;
   printBanner({
     apis,
@@ -303,26 +304,6 @@ function groupedByComponent(components: readonly SupervisedComponent[]): Supervi
     else groups.push([component]);
   }
   return groups;
-}
-
-/** Polls GET /health until the API answers; it may restart meanwhile, so this keeps trying until the stack stops. */
-async function waitForApi(apiUrl: string, stopped: () => boolean): Promise<void> {
-  const hintAfter = Date.now() + 120_000;
-  let hinted = false;
-  while (!stopped()) {
-    try {
-      const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (!hinted && Date.now() > hintAfter) {
-      say(`the API at ${apiUrl} has not answered /health for 2 minutes; see its output above`);
-      hinted = true;
-    }
-    await delay(500);
-  }
 }
 
 async function bannerTokens(config: Config, secret: string): Promise<string[]> {

@@ -12,11 +12,12 @@ import { createLocalBrokerUsers, type LocalBrokerUsers } from './local-servers/l
 import type { BrokerAccount } from '../platform/messaging/broker-users.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { rabbitmq } from './system-packages/packages.js';
-import { delay, type ExitWatch } from './local-servers/server-process.js';
+import type { ExitWatch } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
+import { waitForHealth } from './local-servers/wait-for-health.js';
 import { buildWorkflowBundle } from './local-servers/workflow-bundle-build.js';
 
 /**
@@ -267,8 +268,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   // Running means orders move: the worker (whose turn may come after the API's, once its bundle is built) polls too.
   await Promise.all([
-    waitForHealth('the API', apiUrl, () => stopping !== undefined),
-    waitForHealth('the worker', `http://127.0.0.1:${config.WORKER_METRICS_PORT}`, () => stopping !== undefined),
+    waitForHealth('the API', apiUrl, () => stopping !== undefined, say),
+    waitForHealth('the worker', `http://127.0.0.1:${config.WORKER_METRICS_PORT}`, () => stopping !== undefined, say),
   ]);
   if (stopping) return;
   printBanner({
@@ -321,29 +322,6 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
     distPort: await findFreePort(),
     log: terminalLog,
   });
-}
-
-/**
- * Polls GET `url`/health until it answers 200; the component may restart meanwhile, so this keeps trying until the
- * stack stops, with a hint where to look after two minutes.
- */
-async function waitForHealth(what: string, url: string, stopped: () => boolean): Promise<void> {
-  const hintAfter = Date.now() + 120_000;
-  let hinted = false;
-  while (!stopped()) {
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (!hinted && Date.now() > hintAfter) {
-      say(`${what} has not answered ${url}/health for 2 minutes; see its output above`);
-      hinted = true;
-    }
-    await delay(500);
-  }
 }
 
 /** A component's "cannot reach the broker yet" warning: expected, and only noise, while npm start's own node boots. */
