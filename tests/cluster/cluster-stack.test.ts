@@ -80,17 +80,21 @@ describe('npm run start:cluster', () => {
     const get = async <T>(path: string) => (await (await fetch(`${managementUrl}${path}`, { headers: { authorization } })).json()) as T;
     const nodes = (await get<{ name: string; running: boolean }[]>('/api/nodes')).filter((node) => node.running).map((node) => node.name);
     expect(nodes).toHaveLength(3);
-    const queues = await get<QueueInfo[]>('/api/queues/%2F?columns=name,type,members');
-    // The consumer queues of every component and both catalog replicas, with their retry and dead-letter queues.
-    for (const consumer of ['inventory', 'notifications', 'order-outcome', 'order-view', 'shipping', 'catalog-replica.api', 'catalog-replica.worker']) {
-      expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining([consumer, `${consumer}.dlq`, `${consumer}.retry.1000ms`]));
-    }
-    expect(queues.map((queue) => queue.name)).toContain('ensemble.events.unroutable');
-    for (const queue of queues) {
-      // The order view's history is a stream, replicated like a quorum queue; everything else is a quorum queue.
-      expect(queue.type, queue.name).toBe(queue.name === 'order-view.history' ? 'stream' : 'quorum');
-      expect([...(queue.members ?? [])].sort(), queue.name).toEqual([...nodes].sort());
-    }
+    // The management API lists a queue's members from statistics its replicas report every few seconds,
+    // so a queue declared moments ago (the order view's stream in particular) may show none yet: ask until it does.
+    await eventually(async () => {
+      const queues = await get<QueueInfo[]>('/api/queues/%2F?columns=name,type,members');
+      // The consumer queues of every component and both catalog replicas, with their retry and dead-letter queues.
+      for (const consumer of ['inventory', 'notifications', 'order-outcome', 'order-view', 'shipping', 'catalog-replica.api', 'catalog-replica.worker']) {
+        expect(queues.map((queue) => queue.name)).toEqual(expect.arrayContaining([consumer, `${consumer}.dlq`, `${consumer}.retry.1000ms`]));
+      }
+      expect(queues.map((queue) => queue.name)).toContain('ensemble.events.unroutable');
+      for (const queue of queues) {
+        // The order view's history is a stream, replicated like a quorum queue; everything else is a quorum queue.
+        expect(queue.type, queue.name).toBe(queue.name === 'order-view.history' ? 'stream' : 'quorum');
+        expect([...(queue.members ?? [])].sort(), queue.name).toEqual([...nodes].sort());
+      }
+    }, { timeoutMs: 30_000, intervalMs: 1_000 });
   });
 
   it('Ctrl-C stops everything in reverse order, the servers last, and leaves nothing running', async () => {
