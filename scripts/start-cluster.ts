@@ -20,6 +20,7 @@ import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.
 import { locateTemporalServer } from './local-servers/temporal-server-build.js';
 import { historyShardCount, startTemporalServer, type TemporalServer } from './local-servers/temporal-server.js';
 import { waitForHealth } from './local-servers/wait-for-health.js';
+import { workerHeapLimitSetting, workerNodeOptions } from './local-servers/worker-heap.js';
 import { buildWorkflowBundle } from './local-servers/workflow-bundle-build.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
 import { postgresql, rabbitmq } from './system-packages/packages.js';
@@ -34,6 +35,8 @@ const clusterSettings = z.object({
   CLUSTER_RABBITMQ_NODES: z.coerce.number().int().min(1).max(5).default(3),
   /** Emptied on every start: the stack shows a topology, it keeps no data between runs. */
   CLUSTER_DATA_DIR: z.string().min(1).default('.data/cluster'),
+  /** Each worker instance's heap limit, as under npm start. */
+  WORKER_HEAP_LIMIT_MB: workerHeapLimitSetting,
 });
 type ClusterSettings = z.infer<typeof clusterSettings>;
 
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
         ...instanceAddressing(instance, instances),
         ...brokerUsers.envFor(component, instance.index),
         ...(component in databaseUrls ? { DATABASE_URL: databaseUrls[component as DatabaseComponent] } : {}),
+        ...(component === 'worker' ? workerNodeOptions(settings.WORKER_HEAP_LIMIT_MB, env.NODE_OPTIONS) : {}),
       };
       const supervised = new SupervisedComponent(terminal, instance.name, instance.component.entry, components.length, instanceEnv, (reason) => void shutdown(1, reason));
       components.push(supervised);

@@ -15,6 +15,7 @@ import { rabbitmq } from './system-packages/packages.js';
 import type { ExitWatch } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
+import { workerHeapLimitSetting, workerNodeOptions } from './local-servers/worker-heap.js';
 import { locateTemporalCli, repositoryRoot } from './local-servers/temporal-cli.js';
 import { startTemporalDevServer, type TemporalDevServer } from './local-servers/temporal-dev-server.js';
 import { waitForHealth } from './local-servers/wait-for-health.js';
@@ -56,10 +57,6 @@ const devStackSettings = z.object({
   RABBITMQ_PORT: z.coerce.number().int().min(1).max(65_535).default(5672),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65_535).default(15672),
   /**
-   * Fixed by default, so the node finds its queues again on the next start (RabbitMQ keys its database by node name);
-   * a second stack on the same machine (npm run bench's) needs a name of its own.
-   */
-  /**
    * Comma-separated `PRAGMA=VALUE`s for the dev server's SQLite file, or `none` for SQLite's own. Write-ahead logging
    * without a sync per commit carries a third more orders per second on the bench (README, Performance); a power cut
    * may lose the last moments of a development stack's history, never corrupt it.
@@ -67,7 +64,12 @@ const devStackSettings = z.object({
   TEMPORAL_DEV_SQLITE_PRAGMAS: settingList('PRAGMA=VALUE').default(['journal_mode=wal', 'synchronous=normal']),
   /** Comma-separated `KEY=VALUE` dynamic configuration for the dev server (values are YAML); none by default. */
   TEMPORAL_DEV_DYNAMIC_CONFIG: settingList('KEY=VALUE').default([]),
+  /**
+   * Fixed by default, so the node finds its queues again on the next start (RabbitMQ keys its database by node name);
+   * a second stack on the same machine (npm run bench's) needs a name of its own.
+   */
   RABBITMQ_NODE_NAME: z.string().regex(/^[\w.-]+@[\w.-]+$/, 'expected name@host, e.g. ensemble@localhost').default('ensemble@localhost'),
+  WORKER_HEAP_LIMIT_MB: workerHeapLimitSetting,
 });
 type DevStackSettings = z.infer<typeof devStackSettings>;
 
@@ -255,7 +257,7 @@ async function main(): Promise<void> {
       (error: unknown) => void shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`),
     );
   COMPONENTS.forEach(({ name, entry }, index) => {
-    const componentEnv = { ...env, ...brokerUsers?.envFor(name) };
+    const componentEnv = { ...env, ...brokerUsers?.envFor(name), ...(name === 'worker' ? workerNodeOptions(settings.WORKER_HEAP_LIMIT_MB, env.NODE_OPTIONS) : {}) };
     const component = new SupervisedComponent(terminal, name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
     if (name === 'worker') void startWhenBundled(component);

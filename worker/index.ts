@@ -1,6 +1,7 @@
 // The Temporal worker on task queue `orders`: runs order workflows (and the pure-orchestration yardstick) and their activities, with its own catalog replica.
 import { serviceTokenOf } from '../platform/http/service-auth.js';
 import { existsSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
@@ -95,7 +96,7 @@ export async function startWorker(config: Config, log: Logger, overrides: Worker
       await running;
     });
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
-    log.info({ taskQueue: orderTaskQueue(config), url: http.url, workflowBundle: overrides.workflowBundle ? 'given' : (config.WORKER_WORKFLOW_BUNDLE ?? 'bundled in this process') }, 'worker polling');
+    log.info({ taskQueue: orderTaskQueue(config), url: http.url, heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20), workflowBundle: overrides.workflowBundle ? 'given' : (config.WORKER_WORKFLOW_BUNDLE ?? 'bundled in this process') }, 'worker polling');
     return { catalog, url: http.url, stop: () => resources.stop() };
   } catch (error) {
     await resources.stop().catch(() => undefined);

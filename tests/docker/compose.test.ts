@@ -241,6 +241,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives the worker alone the heap limit npm start gives it (WORKER_HEAP_LIMIT_MB, 256 unless set)', () => {
+    expect(resolvedEnvironmentOf('worker').NODE_OPTIONS).toBe('--max-old-space-size=256');
+    for (const name of appServices.filter((service) => service !== 'worker')) expect(environmentOf(name), name).not.toHaveProperty(['NODE_OPTIONS']);
+  });
+
   it('gives every component the configuration it needs, with values loadConfig accepts', () => {
     for (const [name, needs] of Object.entries(componentNeeds)) {
       const environment = resolvedEnvironmentOf(name);
@@ -249,8 +254,8 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('sets only environment variables that platform/config.ts reads', () => {
-    const known = new Set<string>(configVariables);
+  it('sets only environment variables that platform/config.ts reads, and Node.js\'s own NODE_OPTIONS', () => {
+    const known = new Set<string>([...configVariables, 'NODE_OPTIONS']);
     for (const name of appServices) {
       const unknown = Object.keys(environmentOf(name)).filter((variable) => !known.has(variable));
       expect(unknown, `${name} sets variables no component reads`).toEqual([]);

@@ -164,6 +164,11 @@ describe('npm start, against the test servers', () => {
     // The worker ran the bundle npm start built ahead of it, rather than paying webpack's memory itself.
     const polling = supervisor.output().split('\n').find((line) => line.includes('worker polling'));
     expect(polling).toContain(join(dataDir, 'worker', 'workflow-bundle.js'));
+    // And under npm start's heap limit (WORKER_HEAP_LIMIT_MB, 256 MiB of old space; V8 adds its young generation),
+    // not V8's own, which grows with the machine's memory (about 4 GiB here).
+    const heapLimitMiB = Number(/"heapLimitMiB":(\d+)/.exec(polling ?? '')?.[1]);
+    expect(heapLimitMiB).toBeGreaterThanOrEqual(256);
+    expect(heapLimitMiB).toBeLessThan(400);
   });
 
   it('a crashed component is restarted: inventory killed with SIGKILL comes back and answers its health check', async () => {
