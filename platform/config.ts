@@ -129,11 +129,11 @@ const environment = z.object({
    */
   WORKER_WORKFLOW_BUNDLE: z.string().trim().min(1).optional(),
   /**
-   * Workflows the worker keeps in memory between their tasks. Each cached order cost the worker about 3 to 4 MB of
-   * resident memory here (the SDK's documentation expects about 1 MB), and the SDK's default grows with the heap limit
-   * (about 2,300 on a 24 GiB machine): a thousand orders waiting on inventory took the worker to 3.5 GB. Fifty covers every
-   * order in flight at the bench's rates; one evicted replays its short history when its outcome comes, which did not
-   * slow a 1,500-order drain (README, Performance).
+   * Workflows the worker keeps in memory between their tasks. The SDK's default grows with the heap limit (about 2,300
+   * on a 24 GiB machine), and a thousand orders waiting on inventory took the worker to 3.5 GB: each cached workflow
+   * keeps little (tens of KB of heap), but running many makes garbage that V8, given gigabytes, collects late. Fifty
+   * covers every order in flight at the bench's rates; one evicted replays its short history when its outcome comes,
+   * which did not slow a 1,500-order drain (README, Performance).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(50),
 
