@@ -3,8 +3,8 @@ import { z } from 'zod';
 
 /**
  * `WORKER_HEAP_LIMIT_MB`, in MiB, or 0 for V8's own limit. Without one V8 lets the worker's heap grow under load before
- * collecting (0.78 GB with 2,000 orders waiting, 0.85 at the drain's peak); with 256 it held 0.48 GB, flat, and drained
- * at the same rate (README, Performance). Only the worker's: the other components hold far less.
+ * collecting (775 MiB with 2,000 orders waiting, 854 at the drain's peak); with 256 it held about 505 MiB, flat, and
+ * drained at the same rate (README, Performance). The worker's alone: it is the component that holds the orders waiting.
  */
 export const workerHeapLimitSetting = z.coerce.number().int().refine((mb) => mb === 0 || mb >= 128, 'expected 0 (V8\'s own limit) or at least 128 (MiB)').default(256);
 
