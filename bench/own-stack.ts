@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findFreePort } from '../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
+import { waitForHealth } from '../scripts/local-servers/wait-for-health.js';
 import { orderTaskQueue } from '../workflows/contract.js';
 import { loadConfig } from '../platform/config.js';
 import { DEMO_ADMIN_ID, mintDevToken } from '../scripts/local-servers/dev-tokens.js';
@@ -78,8 +79,8 @@ export async function startOwnStack(options: { log: (line: string) => void; sett
   options.log(`starting a stack of its own (npm start, data in ${dataDir})`);
   try {
     // The worker too: it starts once its workflow bundle is built, which may be after the API answers.
-    await waitForHealth('the API', apiUrl, exited);
-    await waitForHealth('the worker', `http://127.0.0.1:${ports.WORKER_METRICS_PORT}`, exited);
+    await waitForReady('the API', apiUrl, exited);
+    await waitForReady('the worker', `http://127.0.0.1:${ports.WORKER_METRICS_PORT}`, exited);
     // The banner comes after /health; the credentials file and secrets are written before any component starts.
     const credentials = JSON.parse(await readFile(join(dataDir, 'rabbitmq', 'credentials.json'), 'utf8')) as { admin: { amqpUrl: string } };
     const secrets = JSON.parse(await readFile(join(dataDir, 'local-secrets.json'), 'utf8')) as { JWT_SECRET: string; PAYLOAD_KEYS: string };
@@ -109,22 +110,13 @@ function withoutStackAddresses(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 
-async function waitForHealth(what: string, url: string, exited: Promise<void>): Promise<void> {
+/** Like npm start's banner, waits for `what` to answer /health; fails if npm start exits first or the wait runs out. */
+async function waitForReady(what: string, url: string, exited: Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`npm start exited before ${what} answered`);
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${what} did not answer ${url}/health within ${READY_TIMEOUT_MS / 60_000} minutes`);
+  if (await waitForHealth(what, url, () => gone || Date.now() >= deadline, () => undefined)) return;
+  throw new Error(gone ? `npm start exited before ${what} answered` : `${what} did not answer ${url}/health within ${READY_TIMEOUT_MS / 60_000} minutes`);
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

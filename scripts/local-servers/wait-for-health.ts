@@ -4,17 +4,17 @@ import { delay } from './server-process.js';
 const HINT_AFTER_MS = 120_000;
 
 /**
- * Polls GET `url`/health until it answers 200. The component may restart meanwhile, so this keeps trying until the
- * stack stops; after two minutes `say` gets a hint where to look.
+ * Polls GET `url`/health until it answers 200 (true) or `stopped()` (false). The component may restart meanwhile, so
+ * this keeps trying until then; after two minutes `say` gets a hint where to look.
  */
-export async function waitForHealth(what: string, url: string, stopped: () => boolean, say: (line: string) => void): Promise<void> {
+export async function waitForHealth(what: string, url: string, stopped: () => boolean, say: (line: string) => void): Promise<boolean> {
   const hintAfter = Date.now() + HINT_AFTER_MS;
   let hinted = false;
   while (!stopped()) {
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       await response.body?.cancel();
-      if (response.ok) return;
+      if (response.ok) return true;
     } catch {
       // Not listening yet.
     }
@@ -24,4 +24,5 @@ export async function waitForHealth(what: string, url: string, stopped: () => bo
     }
     await delay(500);
   }
+  return false;
 }

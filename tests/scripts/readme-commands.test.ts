@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configVariables } from '../../platform/config.js';
-import { isPortInUse } from '../../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call } from '../support/http.js';
+import { createPortPicker } from '../support/ports.js';
 import { exitWithin, killGroup, killSupervisor, spawnCaptured, tail, type Supervised } from '../support/supervisor.js';
 
 const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
@@ -165,8 +165,9 @@ describe('the README commands in a fresh clone of HEAD', () => {
       'RABBITMQ_PORT',
       'RABBITMQ_MANAGEMENT_PORT',
     ];
+    const nextPort = createPortPicker();
     const ports: Record<string, string> = {};
-    for (const variable of portVariables) ports[variable] = String(await freePortBelowEphemeralRange(Object.values(ports)));
+    for (const variable of portVariables) ports[variable] = String(await nextPort());
     expect(Object.keys(ports)).toContain('PORT');
     const api = `http://127.0.0.1:${ports.PORT}`;
     const started = Date.now();
@@ -242,15 +243,3 @@ describe('the README commands in a fresh clone of HEAD', () => {
     console.info(`npm test -- tests/scripts/local-servers.test.ts in a fresh clone took ${seconds.toFixed(1)}s`);
   }, 6 * 60_000);
 });
-
-/**
- * A free port below Linux's ephemeral range (32768–60999). npm start binds its ports a minute after they are chosen, and
- * every other test server in the run binds port 0, which the kernel fills from the ephemeral range: a port chosen there
- * was once taken in between (EADDRINUSE, the stack gave up). Below it, only an explicit bind can take it.
- */
-async function freePortBelowEphemeralRange(taken: string[]): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!taken.includes(String(port)) && !(await isPortInUse(port))) return port;
-  }
-}

@@ -6,26 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configVariables } from '../../platform/config.js';
-import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
+import { createPortPicker } from '../support/ports.js';
 import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
-const given = new Set<number>();
-/**
- * A free port none of this file's settings has been given yet: the OS may hand out a just-released port twice, and npm
- * start refuses two settings on one port (as it should), which once failed a CI run.
- */
-async function freshPort(): Promise<number> {
-  for (;;) {
-    const port = await findFreePort();
-    if (given.has(port)) continue;
-    given.add(port);
-    return port;
-  }
-}
+const freshPort = createPortPicker();
 
 /** CARRIER_PORT/URL and SHIPPING_PORT/URL on free ports. */
 async function shippingPorts(): Promise<Record<string, string>> {
