@@ -1,24 +1,28 @@
 // TCP port helpers for the local stack: pick free ports for throwaway servers, refuse to start on busy ones.
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a port nobody listens on (on 127.0.0.1). Another process may still take it before we do. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}
+/**
+ * Linux takes the source port of every outgoing connection from 32768–60999 (macOS from 49152 up). A port picked there and
+ * bound a few seconds later by another process can meanwhile become some connection's source port, and the server
+ * then fails with EADDRINUSE; below the range only a server's own bind can take it.
+ */
+const BELOW_EPHEMERAL = { min: 20_000, max: 32_767 } as const;
+const handedOut = new Set<number>();
 
 /**
- * A free port in [min, max], for servers that cannot take the kernel's picks (which come from the ephemeral range, above
- * 32767 on Linux): random tries, so two stacks starting together rarely try the same one.
+ * A port nobody listens on (on 127.0.0.1), for a server that binds it later, perhaps in another process: below the
+ * ephemeral range, and never the same port twice in one process, so the ports of one plan always differ.
  */
+export async function findFreePort(): Promise<number> {
+  for (;;) {
+    const port = await findFreePortInRange(BELOW_EPHEMERAL.min, BELOW_EPHEMERAL.max);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/** A free port in [min, max]: random tries, so two stacks starting together rarely try the same one. */
 export async function findFreePortInRange(min: number, max: number, tries = 200): Promise<number> {
   for (let attempt = 0; attempt < tries; attempt++) {
     const port = min + Math.floor(Math.random() * (max - min + 1));

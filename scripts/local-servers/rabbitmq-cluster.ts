@@ -46,23 +46,12 @@ export async function planRabbitCluster(options: { dataDir: string; namePrefix: 
   const size = options.size ?? 3;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`a cluster needs at least one node, got ${size}`);
   const plans: RabbitClusterNodePlan[] = [];
-  const taken = new Set<number>();
-  const freshPort = async (): Promise<number> => {
-    // The kernel may hand out a just-closed port again; every port of the plan must differ.
-    for (;;) {
-      const port = await findFreePort();
-      if (!taken.has(port)) {
-        taken.add(port);
-        return port;
-      }
-    }
-  };
   for (let index = 1; index <= size; index++) {
     plans.push({
       nodeName: `${options.namePrefix}-${index}@localhost`,
-      port: await freshPort(),
-      managementPort: await freshPort(),
-      distPort: await freshPort(),
+      port: await findFreePort(),
+      managementPort: await findFreePort(),
+      distPort: await findFreePort(),
       dataDir: join(options.dataDir, `node-${index}`),
     });
   }

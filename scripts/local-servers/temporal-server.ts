@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { searchAttributeDefinitions } from '../../platform/temporal/search-attributes.js';
-import { findFreePort, findFreePortInRange } from './ports.js';
+import { findFreePort } from './ports.js';
 import { spawnServer, waitUntilReady, type ExitWatch, type ProgressLog, type RestartableServer } from './server-process.js';
-import { MAX_MEMBERSHIP_PORT, TEMPORAL_SERVICES, temporalServerConfig, toYaml, type TemporalDatabase, type TemporalServerPorts } from './temporal-server-config.js';
+import { TEMPORAL_SERVICES, temporalServerConfig, toYaml, type TemporalDatabase, type TemporalServerPorts } from './temporal-server-config.js';
 import type { TemporalServerInstall } from './temporal-server-build.js';
 
 const run = promisify(execFile);
@@ -123,14 +123,11 @@ async function runSchemaTool(sqlTool: string, args: string[]): Promise<void> {
 }
 
 async function freeServerPorts(): Promise<TemporalServerPorts> {
-  const pick = async (find: () => Promise<number>) => Object.fromEntries(await Promise.all(TEMPORAL_SERVICES.map(async (name) => [name, await find()] as const)));
-  const grpc = (await pick(findFreePort)) as TemporalServerPorts['grpc'];
-  const membership = (await pick(() => findFreePortInRange(20_000, MAX_MEMBERSHIP_PORT))) as TemporalServerPorts['membership'];
-  const ports = { grpc, membership, frontendHttp: await findFreePort(), metrics: await findFreePort() };
-  const all = [...Object.values(grpc), ...Object.values(membership), ports.frontendHttp, ports.metrics];
-  // The kernel hands out a port again once it is closed; ten picks in a row rarely collide, and a collision would fail start-up confusingly.
-  if (new Set(all).size !== all.length) return freeServerPorts();
-  return ports;
+  const pick = async () => Object.fromEntries(await Promise.all(TEMPORAL_SERVICES.map(async (name) => [name, await findFreePort()] as const)));
+  const grpc = (await pick()) as TemporalServerPorts['grpc'];
+  // findFreePort's ports are below 32768, as membership ports must be (temporalServerConfig checks).
+  const membership = (await pick()) as TemporalServerPorts['membership'];
+  return { grpc, membership, frontendHttp: await findFreePort(), metrics: await findFreePort() };
 }
 
 async function registerNamespace(cliPath: string, address: string, namespace: string): Promise<void> {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { assertPortsFree, findFreePort, PortsInUseError } from '../../scripts/local-servers/ports.js';
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
@@ -37,6 +37,23 @@ describe('port checks before starting the stack', () => {
 
   it('passes when every port is free', async () => {
     await expect(assertPortsFree([{ port: await findFreePort(), what: 'API', variable: 'PORT' }])).resolves.toBeUndefined();
+  });
+});
+
+describe('free ports for servers started later', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('come from below the ephemeral range, where no outgoing connection can take them first', async () => {
+    for (let i = 0; i < 20; i++) expect(await findFreePort()).toBeLessThan(32_768);
+  });
+
+  it('are never handed out twice, even when the same port is free again', async () => {
+    // The same draw twice, then another: the second pick must pass over the port the first handed out.
+    const draws = [0.123456, 0.123456, 0.654321];
+    vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.5);
+    const first = await findFreePort();
+    const second = await findFreePort();
+    expect(second).not.toBe(first);
   });
 });
 

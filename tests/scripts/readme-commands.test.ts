@@ -9,7 +9,7 @@ import { configVariables } from '../../platform/config.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call } from '../support/http.js';
-import { createPortPicker } from '../support/ports.js';
+import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { exitWithin, killGroup, killSupervisor, spawnCaptured, tail, type Supervised } from '../support/supervisor.js';
 
 const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
@@ -165,9 +165,8 @@ describe('the README commands in a fresh clone of HEAD', () => {
       'RABBITMQ_PORT',
       'RABBITMQ_MANAGEMENT_PORT',
     ];
-    const nextPort = createPortPicker();
     const ports: Record<string, string> = {};
-    for (const variable of portVariables) ports[variable] = String(await nextPort());
+    for (const variable of portVariables) ports[variable] = String(await findFreePort());
     expect(Object.keys(ports)).toContain('PORT');
     const api = `http://127.0.0.1:${ports.PORT}`;
     const started = Date.now();

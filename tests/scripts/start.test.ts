@@ -9,15 +9,13 @@ import { configVariables } from '../../platform/config.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
-import { createPortPicker } from '../support/ports.js';
+import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
-const freshPort = createPortPicker();
-
 /** CARRIER_PORT/URL and SHIPPING_PORT/URL on free ports. */
 async function shippingPorts(): Promise<Record<string, string>> {
-  const [carrier, shipping] = [await freshPort(), await freshPort()];
+  const [carrier, shipping] = [await findFreePort(), await findFreePort()];
   return {
     CARRIER_PORT: String(carrier),
     CARRIER_URL: `http://127.0.0.1:${carrier}`,
@@ -50,8 +48,8 @@ describe('npm start, against the test servers', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
-    const [port, paymentPort, inventoryPort, notificationsPort] = [await freshPort(), await freshPort(), await freshPort(), await freshPort()];
-    const orderViewPort = await freshPort();
+    const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+    const orderViewPort = await findFreePort();
     api = `http://127.0.0.1:${port}`;
     inventory = `http://127.0.0.1:${inventoryPort}`;
     const suffix = randomUUID().slice(0, 8);
@@ -221,9 +219,9 @@ describe('npm start with a busy port', () => {
         TEMPORAL_ADDRESS: infrastructure.temporalAddress,
         AMQP_URL: infrastructure.amqpUrl,
         PORT: String(port),
-        PAYMENT_PROVIDER_PORT: String(await freshPort()),
-        INVENTORY_PORT: String(await freshPort()),
-        NOTIFICATIONS_PORT: String(await freshPort()),
+        PAYMENT_PROVIDER_PORT: String(await findFreePort()),
+        INVENTORY_PORT: String(await findFreePort()),
+        NOTIFICATIONS_PORT: String(await findFreePort()),
         EVENTS_EXCHANGE: `test.start.${randomUUID().slice(0, 8)}`,
         DATA_DIR: dataDir,
       });
