@@ -166,17 +166,27 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
         resolve({ code, signal });
       }),
     );
+    // This run's last lines go into the error when it dies starting: teardown removes the log directory with the logs.
+    const lastLines: string[] = [];
+    const record = (line: string) => {
+      log.write(`${line}\n`);
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+    };
+    const outputClosed = new Promise((resolve) => child.once('close', resolve));
     const started = new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => {
-        log.write(`${line}\n`);
+        record(line);
         if (line.includes('"msg":"started"')) resolve();
       });
-      createInterface({ input: child.stderr }).on('line', (line) => log.write(`${line}\n`));
-      void exited.then(({ code, signal }) => reject(new Error(`${name} exited before it started (code ${code}, signal ${signal}); see ${directory}`)));
+      createInterface({ input: child.stderr }).on('line', record);
+      void Promise.all([exited, outputClosed]).then(([{ code, signal }]) =>
+        reject(new Error(`${name} exited before it started (code ${code}, signal ${signal}); its last lines:\n${lastLines.join('\n')}`)),
+      );
     });
     const process_: RunningProcess = { name, child, exited };
     running.set(name, process_);
-    await withTimeout(started, 90_000, `${name} did not start within 90s; see its log in ${directory}`);
+    await withTimeout(started, 90_000, () => `${name} did not start within 90s; its last lines:\n${lastLines.join('\n')}`);
     return process_;
   };
 
@@ -236,10 +246,12 @@ export async function startFaultCluster(options: FaultClusterOptions = {}): Prom
   return cluster;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** The message may be a function, to say what is known when the time is up. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const say = () => (typeof message === 'function' ? message() : message);
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(say())), ms)))]);
   } finally {
     clearTimeout(timer);
   }
