@@ -1,17 +1,16 @@
 // `npm run start:cluster`: a production-shaped stack in the foreground: Temporal server on PostgreSQL, a three-node RabbitMQ cluster, two instances of every component.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
-import { applyDatabaseUsers, databaseRoleOf, DATABASE_COMPONENTS, type DatabaseComponent } from '../platform/store/database-users.js';
+import type { DatabaseComponent } from '../platform/store/database-users.js';
 import { CLUSTER_COMPONENTS, instanceAddressing, planInstances, type ClusterInstance } from './local-servers/cluster-instances.js';
+import { createComponentsDatabase } from './local-servers/components-database.js';
 import { DEMO_ADMIN_ID, DEMO_CUSTOMER_ID, mintDevToken } from './local-servers/dev-tokens.js';
 import { createLocalBrokerUsers } from './local-servers/local-broker-users.js';
 import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { findFreePort } from './local-servers/ports.js';
-import { startPostgres, type PostgresServer } from './local-servers/postgres-server.js';
+import { startPostgres } from './local-servers/postgres-server.js';
 import { planRabbitCluster, startRabbitCluster, type RabbitCluster } from './local-servers/rabbitmq-cluster.js';
 import type { RestartableServer } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
@@ -42,7 +41,6 @@ type ClusterSettings = z.infer<typeof clusterSettings>;
 
 /** Beyond the worker's own shutdown grace, a component that has not exited is killed. */
 const EXTRA_STOP_GRACE_MS = 5_000;
-const COMPONENTS_DATABASE = 'ensemble';
 const TEMPORAL_UI_URL = 'http://127.0.0.1:8080';
 
 interface Server {
@@ -192,7 +190,7 @@ async function main(): Promise<void> {
   const { postgres, temporal } = await temporalStarting;
   const cluster = await rabbitStarting;
 
-  const databaseUrls = await createComponentsDatabase(postgres);
+  const databaseUrls = await createComponentsDatabase(postgres.url);
   const instances = await planInstances(settings.CLUSTER_INSTANCES, findFreePort);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -257,28 +255,6 @@ function parseClusterSettings(): ClusterSettings {
   const parsed = clusterSettings.safeParse(present);
   if (parsed.success) return parsed.data;
   throw new ClusterSettingsError(`Invalid cluster stack settings:\n${parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`).join('\n')}`);
-}
-
-/** One database for the components, a login role per component owning its own schemas (as `npm run database-users` sets up). */
-async function createComponentsDatabase(postgres: PostgresServer): Promise<Record<DatabaseComponent, string>> {
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${COMPONENTS_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const databaseAdminUrl = new URL(postgres.url);
-  databaseAdminUrl.pathname = `/${COMPONENTS_DATABASE}`;
-  // Hex passwords: they go inside URLs, where base64's characters would need escaping.
-  const users = DATABASE_COMPONENTS.map((component) => ({ component, role: databaseRoleOf(component), password: randomBytes(16).toString('hex') }));
-  await applyDatabaseUsers(databaseAdminUrl.toString(), users);
-  return Object.fromEntries(users.map(({ component, role, password }) => {
-    const url = new URL(databaseAdminUrl);
-    url.username = role;
-    url.password = password;
-    return [component, url.toString()];
-  })) as Record<DatabaseComponent, string>;
 }
 
 /** Marks a directory as this stack's, so that a start empties only a directory an earlier start made. */

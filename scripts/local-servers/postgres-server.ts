@@ -1,5 +1,7 @@
-// Runs a throwaway PostgreSQL server (initdb + postgres) on its own port and data dir, trusting 127.0.0.1 only.
+// Runs a local PostgreSQL server (initdb + postgres) on its own port and data dir, trusting 127.0.0.1 only.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,8 +12,14 @@ import { findOnPath, isExecutable } from './temporal-cli.js';
 const run = promisify(execFile);
 
 export interface PostgresOptions {
-  /** Must not exist yet or be empty; initdb fills it. */
+  /** initdb fills it when it holds no cluster yet; with keepData, a cluster an earlier start made is used again. */
   dataDir: string;
+  /**
+   * Data that outlives the server (npm start's): an existing cluster is started again, and writes reach the disk, except
+   * that a commit does not wait for it (a crash may lose the last moments, never corrupt). Without it the data is
+   * throwaway (tests, start:cluster): no syncs at all, and initdb always runs.
+   */
+  keepData?: boolean;
   port: number;
   /** @default 200 */
   maxConnections?: number;
@@ -58,6 +66,26 @@ export async function findPostgresBinaries(): Promise<string | undefined> {
 }
 
 /** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created. */
+/**
+ * Where data kept between starts can live (npm start's): `dataDir` itself, unless this process is root and the
+ * postgres user the server then runs as cannot reach it (a repository under /root, a private temporary directory).
+ * Then a directory of the postgres user's own, one per `dataDir`, so the next start finds the same data.
+ */
+export async function keptDataDirectory(dataDir: string): Promise<string> {
+  const user = await serverUser();
+  if (!user) return resolve(dataDir);
+  const parent = resolve(dataDir, '..');
+  await mkdir(parent, { recursive: true });
+  // `test -x` as that user fails when any directory on the way denies it passage.
+  const reachable = await run('test', ['-x', parent], { uid: user.uid, gid: user.gid }).then(() => true, () => false);
+  if (reachable) return resolve(dataDir);
+  const home = (await run('getent', ['passwd', 'postgres'])).stdout.split(':')[5]?.trim() || '/var/lib/postgresql';
+  const ours = join(home, 'ensemble');
+  await mkdir(ours, { recursive: true });
+  await chown(ours, user.uid, user.gid);
+  return join(ours, createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
+}
+
 async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   try {
@@ -78,22 +106,16 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   if (user) await chown(dataDir, user.uid, user.gid);
   const asUser = user ? { uid: user.uid, gid: user.gid, env: { ...process.env, HOME: dataDir } } : {};
 
-  try {
-    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], {
-      ...asUser,
-      timeout: 60_000,
-    });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(
-      `initdb failed for ${dataDir}${user ? ' (running as user postgres: every parent directory must be readable by it)' : ''}:\n${stderr || String(error)}`,
-    );
+  // initdb writes PG_VERSION; a directory that has it holds a cluster already.
+  if (!options.keepData || !existsSync(join(dataDir, 'PG_VERSION'))) {
+    await initialiseCluster({ bin, dataDir, asUser, durable: options.keepData ?? false });
   }
-  // Only this machine may connect, without a password; nothing else is listening.
-  await writeFile(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   log.info({ url, dataDir }, 'starting PostgreSQL');
+  const durability = options.keepData
+    ? ['-c', 'synchronous_commit=off']
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const launch = async () => {
     const server = spawnServer(
       'postgres',
@@ -103,10 +125,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
         '-p', String(port),
         '-k', dataDir,
         '-c', 'listen_addresses=127.0.0.1',
-        // Throwaway data: durability costs time and buys nothing here.
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
+        ...durability,
         '-c', `max_connections=${options.maxConnections ?? 200}`,
       ],
       asUser,
@@ -144,4 +163,23 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       server = await launch();
     },
   };
+}
+
+/** initdb as the server's user, then a pg_hba.conf that trusts this machine only. */
+async function initialiseCluster(options: { bin: string; dataDir: string; asUser: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv }; durable: boolean }): Promise<void> {
+  const { bin, dataDir, asUser } = options;
+  try {
+    const sync = options.durable ? [] : ['--no-sync'];
+    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', ...sync], {
+      ...asUser,
+      timeout: 60_000,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(
+      `initdb failed for ${dataDir}${asUser.uid !== undefined ? ' (running as user postgres: every parent directory must be readable by it)' : ''}:\n${stderr || String(error)}`,
+    );
+  }
+  // Only this machine may connect, without a password; nothing else is listening.
+  await writeFile(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
 }

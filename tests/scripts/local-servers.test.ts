@@ -1,6 +1,6 @@
 // The local-server helpers where a user sees failures: busy ports, a missing Temporal CLI, and the servers tests run on.
-import { execFile } from 'node:child_process';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -12,6 +12,8 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { assertPortsFree, findFreePort, PortsInUseError } from '../../scripts/local-servers/ports.js';
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
+import { createComponentsDatabase } from '../../scripts/local-servers/components-database.js';
+import { keptDataDirectory, startPostgres } from '../../scripts/local-servers/postgres-server.js';
 
 const run = promisify(execFile);
 
@@ -90,6 +92,71 @@ describe('the Temporal dev server npm start runs', () => {
     } finally {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the PostgreSQL npm start runs', () => {
+  it('keeps its data across starts, with a role and schema per component made again each time', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ensemble-postgres-kept-'));
+    // As root, the server runs as the postgres user, who must be able to reach its directory.
+    await chmod(dir, 0o755);
+    const quiet = { info: () => {}, warn: () => {} };
+    const options = { dataDir: join(dir, 'postgres'), port: await findFreePort(), keepData: true, log: quiet };
+    const query = async (url: string, sql: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query<{ id: number }>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      let server = await startPostgres(options);
+      try {
+        const urls = await createComponentsDatabase(server.url);
+        await query(urls.inventory, 'CREATE TABLE inventory.kept (id int PRIMARY KEY); INSERT INTO inventory.kept VALUES (1)');
+        // Kept data is written to disk, though a commit does not wait for it.
+        expect(await query(server.url, 'SHOW fsync')).toEqual([{ fsync: 'on' }]);
+        expect(await query(server.url, 'SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }]);
+      } finally {
+        await server.stop();
+      }
+      server = await startPostgres(options);
+      try {
+        const urls = await createComponentsDatabase(server.url);
+        expect(await query(urls.inventory, 'SELECT id FROM inventory.kept')).toEqual([{ id: 1 }]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("where npm start's PostgreSQL keeps its data", () => {
+  it('in DATA_DIR where the server can reach it; as root behind a private directory, in a folder of the postgres user, the same each time', async () => {
+    const open_ = await mkdtemp(join(tmpdir(), 'ensemble-postgres-open-'));
+    const private_ = await mkdtemp(join(tmpdir(), 'ensemble-postgres-private-'));
+    try {
+      await chmod(open_, 0o755);
+      await chmod(private_, 0o700);
+      expect(await keptDataDirectory(join(open_, 'postgres'))).toBe(join(open_, 'postgres'));
+      const moved = await keptDataDirectory(join(private_, 'postgres'));
+      if (process.getuid?.() === 0) {
+        // Root can reach anything; the postgres user the server runs as cannot pass a directory only root may enter.
+        const home = execFileSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' }).split(':')[5]!;
+        expect(moved).toMatch(new RegExp(`^${home}/ensemble/[0-9a-f]{16}$`));
+        expect(await keptDataDirectory(join(private_, 'postgres'))).toBe(moved);
+      } else {
+        // Not root: the server runs as this user, who made the directory.
+        expect(moved).toBe(join(private_, 'postgres'));
+      }
+    } finally {
+      await rm(open_, { recursive: true, force: true });
+      await rm(private_, { recursive: true, force: true });
     }
   });
 });
