@@ -1,7 +1,7 @@
 // The stack `npm run bench` starts for itself when not given one: npm start on free ports, a fresh data folder, no rate limit.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,7 +31,7 @@ export interface OwnStack {
 
 const PORT_VARIABLES = [
   'PORT', 'PAYMENT_PROVIDER_PORT', 'INVENTORY_PORT', 'NOTIFICATIONS_PORT', 'ORDER_OUTCOME_PORT', 'ORDER_VIEW_PORT', 'CARRIER_PORT', 'SHIPPING_PORT',
-  'WORKER_METRICS_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT',
+  'WORKER_METRICS_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'POSTGRES_PORT',
 ] as const;
 const READY_TIMEOUT_MS = 5 * 60_000;
 const STOP_GRACE_MS = 60_000;
@@ -43,6 +43,9 @@ const STOP_GRACE_MS = 60_000;
  */
 export async function startOwnStack(options: { log: (line: string) => void; settings?: NodeJS.ProcessEnv }): Promise<OwnStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ensemble-bench-'));
+  // As root, the stack's PostgreSQL runs as the postgres user, and keeps its data here (removed with the rest) only if
+  // that user can reach it.
+  await chmod(dataDir, 0o755);
   const ports = Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (name) => [name, String(await findFreePort())] as const)));
   const env: NodeJS.ProcessEnv = {
     ...withoutStackAddresses(process.env),

@@ -1,17 +1,18 @@
-// `npm start`: supervises the development stack (Temporal dev server, RabbitMQ node, every component) in the foreground.
+// `npm start`: supervises the development stack (Temporal dev server, RabbitMQ node, PostgreSQL, every component) in the foreground.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, loadConfig, type Config } from '../platform/config.js';
-import { preparePgliteTemplate } from '../platform/store/database.js';
 import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { loadLocalSecrets } from './local-servers/local-secrets.js';
+import { COMPONENTS_DATABASE, createComponentsDatabase } from './local-servers/components-database.js';
+import { keptDataDirectory, startPostgres, type PostgresServer } from './local-servers/postgres-server.js';
 import { DEMO_ADMIN_ID, DEMO_CUSTOMER_ID, mintDevToken } from './local-servers/dev-tokens.js';
 import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
 import { createLocalBrokerUsers, type LocalBrokerUsers } from './local-servers/local-broker-users.js';
 import type { BrokerAccount } from '../platform/messaging/broker-users.js';
 import { ensureSystemPackages, SystemPackagesError } from './system-packages/installer.js';
-import { rabbitmq } from './system-packages/packages.js';
+import { postgresql, rabbitmq } from './system-packages/packages.js';
 import type { ExitWatch } from './local-servers/server-process.js';
 import { createStackTerminal } from './local-servers/stack-terminal.js';
 import { onStopSignals, SupervisedComponent } from './local-servers/supervised-component.js';
@@ -56,6 +57,8 @@ const devStackSettings = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
   RABBITMQ_PORT: z.coerce.number().int().min(1).max(65_535).default(5672),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65_535).default(15672),
+  /** Beside, not on, the 5432 of a PostgreSQL the machine may run already. */
+  POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5433),
   /**
    * Comma-separated `PRAGMA=VALUE`s for the dev server's SQLite file, or `none` for SQLite's own. Write-ahead logging
    * without a sync per commit carries a third more orders per second on the bench (README, Performance); a power cut
@@ -98,6 +101,8 @@ async function main(): Promise<void> {
 
   const runTemporal = !process.env.TEMPORAL_ADDRESS;
   const runRabbit = !process.env.AMQP_URL;
+  // Every component's store on one PostgreSQL server of the stack's own, unless given one (or told to keep stores in memory).
+  const runPostgres = !process.env.DATABASE_URL && config.DATA_DIR !== ':memory:';
   const claims: PortClaim[] = [
     { port: config.PORT, what: 'API', variable: 'PORT' },
     { port: config.PAYMENT_PROVIDER_PORT, what: 'payment provider', variable: 'PAYMENT_PROVIDER_PORT' },
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     claims.push({ port: settings.RABBITMQ_PORT, what: 'RabbitMQ', variable: 'RABBITMQ_PORT, or AMQP_URL to use a running server' });
     claims.push({ port: settings.RABBITMQ_MANAGEMENT_PORT, what: 'RabbitMQ management UI', variable: 'RABBITMQ_MANAGEMENT_PORT' });
   }
+  if (runPostgres) claims.push({ port: settings.POSTGRES_PORT, what: 'PostgreSQL', variable: 'POSTGRES_PORT, or DATABASE_URL to use a running server' });
   try {
     await assertPortsFree(claims);
   } catch (error) {
@@ -125,9 +131,10 @@ async function main(): Promise<void> {
 
   const dataDir = resolve(repositoryRoot, config.DATA_DIR === ':memory:' ? '.data' : config.DATA_DIR);
   const localSecrets = loadLocalSecrets(dataDir);
-  if (runRabbit) {
+  const systemPackages = [...(runRabbit ? [rabbitmq] : []), ...(runPostgres ? [postgresql] : [])];
+  if (systemPackages.length > 0) {
     try {
-      await ensureSystemPackages([rabbitmq], { logFile: join(dataDir, 'system-packages.log'), out: terminal.stackOutput() });
+      await ensureSystemPackages(systemPackages, { logFile: join(dataDir, 'system-packages.log'), out: terminal.stackOutput() });
     } catch (error) {
       fail(error instanceof SystemPackagesError ? error.message : String(error));
     }
@@ -207,10 +214,17 @@ async function main(): Promise<void> {
     amqpUrls = [`amqp://127.0.0.1:${settings.RABBITMQ_PORT}`];
     managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
-  startingServers = Promise.allSettled([temporalStarting, rabbitStarting]);
+  // Its data lives on in DATA_DIR like the dev server's, so orders and stock are still there on the next start.
+  const postgresStarting = runPostgres
+    ? startStackPostgres(settings, dataDir).then((server) => {
+        watchExit({ name: 'PostgreSQL', stop: () => server.stop(), exited: server.exited });
+        return createComponentsDatabase(server.url);
+      })
+    : Promise.resolve(undefined);
+  startingServers = Promise.allSettled([temporalStarting, rabbitStarting, postgresStarting]);
 
   const reportFailures = async () => {
-    const failures = (await Promise.allSettled([temporalStarting, rabbitStarting])).flatMap((result) =>
+    const failures = (await Promise.allSettled([temporalStarting, rabbitStarting, postgresStarting])).flatMap((result) =>
       result.status === 'rejected' ? [result.reason as unknown] : [],
     );
     if (failures.length === 0) return false;
@@ -221,14 +235,9 @@ async function main(): Promise<void> {
   // Temporal is up in a second or two, and the worker and the API need it to start at all. A fresh RabbitMQ node
   // takes several times as long, and components only retry their broker connection meanwhile; so they start now
   // and spend the broker's boot loading their code and opening their stores instead of waiting for it.
-  // Meanwhile, the empty store every component's first embedded store is copied from (initdb once, not six times).
-  const usesPglite = !config.DATABASE_URL && config.DATA_DIR !== ':memory:';
-  const templateReady = usesPglite
-    ? preparePgliteTemplate(dataDir).catch((error: unknown) => say(`could not prepare the store template (each store will initialise itself): ${String(error)}`))
-    : Promise.resolve();
-  const temporalUp = await temporalStarting.then(() => true, () => false);
-  await templateReady;
-  if (!temporalUp) {
+  // PostgreSQL is up about as soon, and every component opens its store first thing, so they wait for it too.
+  const [temporalUp, databaseUrls] = await Promise.all([temporalStarting.then(() => true, () => false), postgresStarting.catch(() => undefined)]);
+  if (!temporalUp || (runPostgres && !databaseUrls)) {
     await reportFailures();
     return;
   }
@@ -257,7 +266,12 @@ async function main(): Promise<void> {
       (error: unknown) => void shutdown(1, `could not bundle the workflows (${error instanceof Error ? error.message : String(error)})`),
     );
   COMPONENTS.forEach(({ name, entry }, index) => {
-    const componentEnv = { ...env, ...brokerUsers?.envFor(name), ...(name === 'worker' ? workerNodeOptions(settings.WORKER_HEAP_LIMIT_MB, env.NODE_OPTIONS) : {}) };
+    const componentEnv = {
+      ...env,
+      ...brokerUsers?.envFor(name),
+      ...(databaseUrls ? { DATABASE_URL: databaseUrls[name] } : {}),
+      ...(name === 'worker' ? workerNodeOptions(settings.WORKER_HEAP_LIMIT_MB, env.NODE_OPTIONS) : {}),
+    };
     const component = new SupervisedComponent(terminal, name, entry, index, componentEnv, (reason) => void shutdown(1, reason), (line) => brokerBooting && isBrokerRetry(line));
     components.push(component);
     if (name === 'worker') void startWhenBundled(component);
@@ -282,6 +296,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     startupSeconds: process.uptime(),
     brokerUsers,
+    postgresUrl: runPostgres ? `postgres://postgres@127.0.0.1:${settings.POSTGRES_PORT}/${COMPONENTS_DATABASE}` : undefined,
     tokens: await bannerTokens(config, localSecrets.JWT_SECRET),
   });
 }
@@ -326,6 +341,13 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
   });
 }
 
+async function startStackPostgres(settings: DevStackSettings, dataDir: string): Promise<PostgresServer> {
+  const wanted = join(dataDir, 'postgres');
+  const postgresDataDir = await keptDataDirectory(wanted);
+  if (postgresDataDir !== wanted) say(`PostgreSQL keeps its data in ${postgresDataDir}: the postgres user it runs as (npm start is root) cannot reach ${wanted}`);
+  return startPostgres({ dataDir: postgresDataDir, port: settings.POSTGRES_PORT, keepData: true, log: terminalLog });
+}
+
 /** A component's "cannot reach the broker yet" warning: expected, and only noise, while npm start's own node boots. */
 function isBrokerRetry(line: string): boolean {
   return line.includes('"msg":"could not connect to RabbitMQ; retrying"');
@@ -351,6 +373,8 @@ function printBanner(urls: {
   namespace: string;
   startupSeconds: number;
   brokerUsers: LocalBrokerUsers | undefined;
+  /** The stack's own PostgreSQL, when it runs one: its administrator, who needs no password on this machine. */
+  postgresUrl: string | undefined;
   tokens: string[];
 }): void {
   const { brokerUsers } = urls;
@@ -364,6 +388,7 @@ function printBanner(urls: {
     `  Temporal web UI         ${urls.temporalUiUrl}/namespaces/${urls.namespace}/workflows`,
     `  RabbitMQ management UI  ${withoutCredentials(urls.managementUrl)}${brokerUsers ? `   (${brokerUsers.administrator.username} / ${brokerUsers.administrator.password}, this run only)` : ''}`,
     ...(brokerUsers ? [`  RabbitMQ users          ${brokerUsers.file}   (one per component, and the operator's for npm run dlq)`] : []),
+    ...(urls.postgresUrl ? [`  PostgreSQL              ${urls.postgresUrl}   (a schema and a role per component; psql needs no password here)`] : []),
     '',
     '  Orders by status with the Temporal CLI:',
     `    temporal workflow list${/^(127\.0\.0\.1|localhost):7233$/.test(urls.temporalAddress) ? '' : ` --address ${urls.temporalAddress}`} --query 'OrderStatus="CONFIRMED"'`,

@@ -1,6 +1,5 @@
 // One database interface over PostgreSQL (pg, when DATABASE_URL is set) and PGlite (embedded default, data under DATA_DIR).
-import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -110,7 +109,8 @@ export interface DatabaseOptions {
 /**
  * An embedded store holds one component's few tables, yet PostgreSQL's default 128 MB of shared buffers made every
  * PGlite cost about 270 MB of memory. With 16 MB it costs about 170 MB and runs a 20,000-insert loop no slower (the
- * files are cached by the OS underneath): with eight components under `npm start`, close to a gigabyte saved.
+ * files are cached by the OS underneath). Still, it is most of a small component's memory: npm start gives every
+ * component a PostgreSQL server instead (README, Performance).
  */
 const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers = 16MB', 'wal_buffers = 1MB'] };
 
@@ -131,34 +131,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   if (options.dataDir === ':memory:') return new PgliteDatabase(await PGlite.create(PGLITE_OPTIONS));
   const directory = resolve(join(options.dataDir, 'pglite', options.component));
-  const template = pgliteTemplateDirectory(options.dataDir);
-  // A new store starts as a copy of the empty template when there is one: copying is quick, initdb is not.
-  if (!existsSync(directory) && existsSync(template)) cpSync(template, directory, { recursive: true });
   mkdirSync(directory, { recursive: true });
   return new PgliteDatabase(await PGlite.create(directory, PGLITE_OPTIONS));
-}
-
-/** An empty, closed PGlite data directory that new embedded stores are copied from (see preparePgliteTemplate). */
-export const pgliteTemplateDirectory = (dataDir: string) => resolve(join(dataDir, 'pglite', '.template'));
-
-/**
- * Creates the template once under dataDir, so that components opening their first embedded store copy it instead of
- * each running initdb (seconds of CPU each: most of a first `npm start`). Built beside and renamed into place, so a
- * reader sees a complete template or none.
- */
-export async function preparePgliteTemplate(dataDir: string): Promise<void> {
-  const template = pgliteTemplateDirectory(dataDir);
-  if (existsSync(template)) return;
-  const staging = `${template}.${process.pid}-${randomUUID().slice(0, 8)}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  const db = await PGlite.create(staging, PGLITE_OPTIONS);
-  await db.close();
-  try {
-    renameSync(staging, template);
-  } catch (error) {
-    // Another process won the race; its template is as good as ours.
-    rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(template)) throw error;
-  }
 }

@@ -1,6 +1,6 @@
 // The store layer on both backends: migrations, transactions, inbox deduplication and the outbox relay.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { connectBroker, type Broker } from '../../platform/messaging/broker.js';
 import { addToOutbox, claimInbox, eventHandlingMigrations } from '../../platform/messaging/inbox-outbox.js';
 import { startOutboxRelay } from '../../platform/messaging/outbox-relay.js';
 import { createEventPublisher } from '../../platform/messaging/publisher.js';
-import { openDatabase, pgliteTemplateDirectory, preparePgliteTemplate, type Database } from '../../platform/store/database.js';
+import { openDatabase, type Database } from '../../platform/store/database.js';
 import { migrate } from '../../platform/store/migrations.js';
 import { storeBackends } from '../support/backends.js';
 import { eventually, testLog, watchEvents } from '../support/broker.js';
@@ -86,22 +86,25 @@ describe.each(storeBackends())('store on $name', (backend) => {
 });
 
 describe('embedded stores on disk', () => {
-  it('start as copies of one empty template, each its own database', async () => {
+  it('are each their own database, kept across opens, with shared buffers sized for a few tables', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ensemble-pglite-'));
     try {
-      await Promise.all([preparePgliteTemplate(dataDir), preparePgliteTemplate(dataDir)]);
-      expect(existsSync(pgliteTemplateDirectory(dataDir))).toBe(true);
       const [first, second] = await Promise.all(['first', 'second'].map((component) => openDatabase({ component, dataDir })));
       try {
         await migrate(first!, 'things', [{ id: '001_things', sql: 'CREATE TABLE {schema}.things (id int PRIMARY KEY)' }]);
         await first!.query('INSERT INTO things.things (id) VALUES (1)');
-        expect((await first!.query<{ id: number }>('SELECT id FROM things.things')).rows).toEqual([{ id: 1 }]);
-        // The copy is the other store's own: nothing written to the first is in the second.
+        // Nothing written to the first is in the second.
         expect((await second!.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'things'`)).rows).toEqual([]);
         // Sized for a component's few tables, not PostgreSQL's 128 MB default: each embedded store is ~100 MB smaller.
         expect((await second!.query('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
       } finally {
         await Promise.all([first?.close(), second?.close()]);
+      }
+      const reopened = await openDatabase({ component: 'first', dataDir });
+      try {
+        expect((await reopened.query<{ id: number }>('SELECT id FROM things.things')).rows).toEqual([{ id: 1 }]);
+      } finally {
+        await reopened.close();
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // The README's set-up commands, run the way a newcomer (and .ci/run) runs them: in a fresh clone of the committed HEAD.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -57,7 +57,7 @@ function freshEnvironment(settings: Record<string, string>): NodeJS.ProcessEnv {
     ([name]) =>
       // npm passes its configuration to scripts as npm_config_*; a nested npm would take it (local_prefix included) as its own.
       !/^npm_/i.test(name) &&
-      !['INIT_CWD', 'NODE_ENV', 'TEST', 'TEMPORAL_CLI', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT'].includes(name) &&
+      !['INIT_CWD', 'NODE_ENV', 'TEST', 'TEMPORAL_CLI', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'POSTGRES_PORT'].includes(name) &&
       !name.startsWith('VITEST') &&
       // A DATABASE_URL or AMQP_URL from the developer's shell would make the clone use their servers instead of starting its own.
       !(configVariables as string[]).includes(name),
@@ -134,6 +134,9 @@ describe('the README commands in a fresh clone of HEAD', () => {
 
   beforeAll(async () => {
     parent = await mkdtemp(join(tmpdir(), 'ensemble-readme-'));
+    // Readable like a home directory: as root, npm start's PostgreSQL runs as the postgres user, and keeps its data in
+    // the clone only where that user can reach it (elsewhere, in its own home, which rm would not clean up).
+    await chmod(parent, 0o755);
     clone = join(parent, 'ensemble');
     // What is committed, nothing else: uncommitted changes and ignored files (.cache, .data, node_modules) stay behind.
     cloneCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();
@@ -164,6 +167,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
       'TEMPORAL_UI_PORT',
       'RABBITMQ_PORT',
       'RABBITMQ_MANAGEMENT_PORT',
+      'POSTGRES_PORT',
     ];
     const ports: Record<string, string> = {};
     for (const variable of portVariables) ports[variable] = String(await findFreePort());
@@ -224,7 +228,7 @@ describe('the README commands in a fresh clone of HEAD', () => {
     // mirrors; a terminal shows no difference. Either way npm must outlast the stack: everything stopped before it exits.
     expect([{ code: 0, signal: null }, { code: null, signal: 'SIGINT' }], tail(output)).toContainEqual({ code, signal });
     expect(output).toContain('SIGINT: stopping the stack');
-    for (const stopped of ['api', 'worker', 'shipping', 'carrier', 'order-view', 'order-outcome', 'notifications', 'inventory', 'payment-provider', 'Temporal dev server', 'RabbitMQ']) {
+    for (const stopped of ['api', 'worker', 'shipping', 'carrier', 'order-view', 'order-outcome', 'notifications', 'inventory', 'payment-provider', 'Temporal dev server', 'RabbitMQ', 'PostgreSQL']) {
       expect(output, tail(output)).toMatch(new RegExp(`^stack\\s+\\| ${stopped} stopped$`, 'm'));
     }
     expect(output).not.toMatch(/did not stop within/);

@@ -1,11 +1,14 @@
 // What the README promises about `npm start`: one command runs the whole stack, restarts a crashed component, and Ctrl-C stops all of it.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configVariables } from '../../platform/config.js';
+import { databaseRoleOf, DATABASE_COMPONENTS, schemasOf } from '../../platform/store/database-users.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
@@ -33,7 +36,7 @@ type Supervisor = Supervised;
 function startSupervisor(settings: Record<string, string>): Supervisor {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // A DATABASE_URL or PORT from the developer's shell would make this run share state or ports with theirs.
-  for (const variable of [...configVariables, 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'TEMPORAL_CLI']) {
+  for (const variable of [...configVariables, 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT', 'POSTGRES_PORT', 'TEMPORAL_CLI']) {
     delete env[variable];
   }
   return spawnCaptured(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repositoryRoot, env: { ...env, NO_COLOR: '1', ...settings } });
@@ -45,18 +48,24 @@ describe('npm start, against the test servers', () => {
   let dataDir: string;
   let api: string;
   let inventory: string;
+  let postgresPort: number;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
+    // As root, npm start's PostgreSQL runs as the postgres user, and keeps its data here only if that user can reach it.
+    await chmod(dataDir, 0o755);
     const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
     const orderViewPort = await findFreePort();
+    postgresPort = await findFreePort();
     api = `http://127.0.0.1:${port}`;
     inventory = `http://127.0.0.1:${inventoryPort}`;
     const suffix = randomUUID().slice(0, 8);
     supervisor = startSupervisor({
       // The test's own secrets (the environment wins over DATA_DIR's generated ones), so its helpers' tokens are accepted.
       ...TEST_SECRETS,
-      // Given servers are reused, so npm start runs no dev servers of its own (that code is tested in local-servers.test.ts).
+      // Given servers are reused, so npm start runs no Temporal or RabbitMQ of its own (that code is tested in
+      // local-servers.test.ts); it does run its PostgreSQL, which is quick to start.
+      POSTGRES_PORT: String(postgresPort),
       TEMPORAL_ADDRESS: infrastructure.temporalAddress,
       TEMPORAL_UI_URL: infrastructure.temporalUiUrl,
       AMQP_URL: infrastructure.amqpUrl,
@@ -104,6 +113,22 @@ describe('npm start, against the test servers', () => {
     expect((await fetch(`${api}/console/vendor/preact.mjs`)).headers.get('content-type')).toMatch(/javascript/);
     expect(output).toContain(`Temporal web UI         ${infrastructure.temporalUiUrl}/namespaces/default/workflows`);
     expect(output).toMatch(new RegExp(`RabbitMQ management UI  \\S*${new URL(infrastructure.amqpManagementUrl).host.replace(/\./g, '\\.')}`));
+    const postgresUrl = `postgres://postgres@127.0.0.1:${postgresPort}/ensemble`;
+    expect(output).toContain(`PostgreSQL              ${postgresUrl}`);
+    // Every component keeps its store there: each schema's tables were made by its component, logged in as its own
+    // role. None has an embedded store.
+    const postgres = new pg.Client({ connectionString: postgresUrl });
+    await postgres.connect();
+    try {
+      const { rows } = await postgres.query<{ schema: string; owner: string }>('SELECT DISTINCT schemaname AS schema, tableowner AS owner FROM pg_tables');
+      const owners = Object.fromEntries(rows.map(({ schema, owner }) => [schema, owner]));
+      for (const component of DATABASE_COMPONENTS) {
+        for (const schema of schemasOf[component]) expect(owners[schema], schema).toBe(databaseRoleOf(component));
+      }
+    } finally {
+      await postgres.end();
+    }
+    expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
     // All of them; the worker whenever its workflow bundle is built, so not necessarily in its turn.
     expect(startedComponents(output).map(({ name }) => name).sort()).toEqual([...COMPONENT_NAMES].sort());
     // Ready-to-use tokens for the README's "Try it": the customer's sees only its own orders, the admin's everything.
@@ -193,7 +218,8 @@ describe('npm start, against the test servers', () => {
     expect({ code, signal }, tail(output)).toEqual({ code: 0, signal: null });
     expect(output).toContain('SIGINT: stopping the stack');
     const stopped = [...output.matchAll(/^stack\s+\| (\S+) stopped$/gm)].map((match) => match[1]);
-    expect(stopped).toEqual([...COMPONENT_NAMES].reverse());
+    // Its PostgreSQL once every component that used it has stopped.
+    expect(stopped).toEqual([...COMPONENT_NAMES].reverse().concat('PostgreSQL'));
     // Each stopped gracefully on SIGTERM; none needed to be killed.
     expect(output).not.toMatch(/did not stop within/);
     expect(components.filter(({ pid }) => isRunning(pid))).toEqual([]);
@@ -222,6 +248,7 @@ describe('npm start with a busy port', () => {
         PAYMENT_PROVIDER_PORT: String(await findFreePort()),
         INVENTORY_PORT: String(await findFreePort()),
         NOTIFICATIONS_PORT: String(await findFreePort()),
+        POSTGRES_PORT: String(await findFreePort()),
         EVENTS_EXCHANGE: `test.start.${randomUUID().slice(0, 8)}`,
         DATA_DIR: dataDir,
       });
