@@ -13,6 +13,8 @@ const runs = (entry: string): ProcessPattern['matches'] => (cmdline) => cmdline.
 export const STACK_PROCESS_PATTERNS: readonly ProcessPattern[] = [
   { name: 'temporal', matches: (cmdline) => /\bserver start-dev\b/.test(cmdline) },
   { name: 'rabbitmq', matches: (cmdline) => /(^|\/)beam\.smp\b/.test(cmdline.split(' ')[0] ?? '') },
+  // The postmaster; its backends rename themselves ("postgres: checkpointer") and are measured as its tree.
+  { name: 'postgres', matches: (cmdline) => /(^|\/)postgres$/.test(cmdline.split(' ')[0] ?? '') },
   { name: 'api', matches: runs('api/main.ts') },
   // bench/worker/main.ts ends in /worker/main.ts too: without the exclusion a bench worker (a concurrent run's, a stale
   // one) made the stack's worker ambiguous, or was measured as the stack's worker when that one was not running.

@@ -96,3 +96,14 @@ export function processTree(root: number, processes: readonly ProcStat[]): ProcS
 export function residentBytes(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + readOr(() => parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).rssBytes, 0), 0);
 }
+
+/**
+ * The memory a process tree holds (bytes): one process's resident memory, as every figure in the README counts it; for
+ * several, their proportional set sizes, which split each shared page among its sharers. Summed resident memory would
+ * count PostgreSQL's shared buffers once per backend that touched them.
+ */
+export function treeMemoryBytes(pids: readonly number[]): number {
+  if (pids.length <= 1) return residentBytes(pids);
+  const pss = (pid: number) => Number(/^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
+  return pids.reduce((sum, pid) => sum + readOr(() => pss(pid), 0), 0);
+}

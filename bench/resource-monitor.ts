@@ -1,5 +1,5 @@
 // CPU seconds and peak resident memory of named process trees, over the windows a scenario is measured in.
-import { listProcStats, processTree, residentBytes, ticksPerSecond } from './process-stats.js';
+import { listProcStats, processTree, treeMemoryBytes, ticksPerSecond } from './process-stats.js';
 
 export type CpuSnapshot = Record<string, number>;
 
@@ -55,7 +55,7 @@ export class ResourceMonitor {
     const processes = listProcStats();
     const peaks = this.peaks.get(scenario) ?? {};
     for (const [name, pid] of Object.entries(this.roots)) {
-      const bytes = residentBytes(processTree(pid, processes).map((entry) => entry.pid));
+      const bytes = treeMemoryBytes(processTree(pid, processes).map((entry) => entry.pid));
       peaks[name] = Math.max(peaks[name] ?? 0, bytes);
     }
     this.peaks.set(scenario, peaks);

@@ -5,7 +5,7 @@ import amqplib from 'amqplib';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
 import { adminToken, startOwnStack, type OwnStack } from './own-stack.js';
 import { discoverProcesses, STACK_PROCESS_PATTERNS } from './process-discovery.js';
-import { listProcesses, listProcStats, processTree, residentBytes } from './process-stats.js';
+import { listProcesses, listProcStats, processTree, treeMemoryBytes } from './process-stats.js';
 import { PROBE_SKU, stockProbeProduct, TERMINAL_EVENT_TYPES } from './scenarios/full.js';
 import { parseWaitingOptions, summariseWorker, WATCHED, type MemorySample, type WaitingReport } from './waiting-report.js';
 
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
     });
   }
   // Long enough that no order is cancelled for waiting, and the watchdog's flag (a fifth of it) stays down too.
-  const stack = await startOwnStack({ log: say, settings: { INVENTORY_TIMEOUT: '6h' } });
+  const databaseUrl = options['database-url'];
+  const stack = await startOwnStack({ log: say, settings: { INVENTORY_TIMEOUT: '6h', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
   let inventoryPid: number | undefined;
   const began = performance.now();
   const seconds = () => Math.round((performance.now() - began) / 100) / 10;
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       const rss: MemorySample['rss'] = {};
       for (const name of WATCHED) {
         const root = found[name];
-        if (root !== undefined) rss[name] = Math.round(residentBytes(processTree(root, processes).map((entry) => entry.pid)) / MIB);
+        if (root !== undefined) rss[name] = Math.round(treeMemoryBytes(processTree(root, processes).map((entry) => entry.pid)) / MIB);
       }
       samples.push({ at: seconds(), phase, waiting: orders.paid.size - orders.ended.size, rss });
     };
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
     const report: WaitingReport = {
       orders: options.orders,
       concurrency: options.concurrency,
+      postgres: databaseUrl ? 'given' : 'own',
       fillSeconds,
       drainSeconds,
       outcomes,

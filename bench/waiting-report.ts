@@ -2,19 +2,21 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-/** The processes whose memory a waiting order might hold: the worker (its workflow cache), the server, the broker. */
-export const WATCHED = ['worker', 'temporal', 'rabbitmq', 'api', 'inventory'] as const;
+/** The processes whose memory a waiting order might hold: the worker (its workflow cache), the server, the broker, the stores. */
+export const WATCHED = ['worker', 'temporal', 'rabbitmq', 'postgres', 'api', 'inventory'] as const;
 
 const optionsSchema = z.object({
   orders: z.coerce.number().int().min(1).max(100_000).default(10_000),
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
   rest: z.coerce.number().min(0).max(3_600).default(30),
   output: z.string().min(1).default('bench/results'),
+  /** Every component's store on this PostgreSQL instead of the one npm start runs (e.g. to try a server's settings). */
+  'database-url': z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
 export type WaitingOptions = z.infer<typeof optionsSchema>;
 
 export function parseWaitingOptions(argv: string[]): WaitingOptions {
-  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, concurrency: { type: 'string' }, rest: { type: 'string' }, output: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, concurrency: { type: 'string' }, rest: { type: 'string' }, output: { type: 'string' }, 'database-url': { type: 'string' } }, strict: true });
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'));
   return parsed.data;
@@ -33,6 +35,8 @@ export interface MemorySample {
 export interface WaitingReport {
   orders: number;
   concurrency: number;
+  /** Whose PostgreSQL held the components' stores: the one npm start runs, or one given with --database-url. */
+  postgres: 'own' | 'given';
   /** Seconds to place every order and see its order.paid (inventory frozen throughout). */
   fillSeconds: number;
   /** Seconds from inventory's return until every order had its outcome. */

@@ -1,7 +1,8 @@
 // Per-process CPU and memory for the bench: /proc parsing, process trees, finding a stack's processes, and the monitor over them.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { discoverProcesses, STACK_PROCESS_PATTERNS } from '../../bench/process-discovery.js';
-import { listProcesses, listProcStats, parseProcStat, parseProcStatus, processTree, residentBytes, ticksPerSecond, type ProcessEntry } from '../../bench/process-stats.js';
+import { listProcesses, listProcStats, parseProcStat, parseProcStatus, processTree, residentBytes, ticksPerSecond, treeMemoryBytes, type ProcessEntry } from '../../bench/process-stats.js';
 import { cpuBetween, ResourceMonitor } from '../../bench/resource-monitor.js';
 
 /** Burns at least `seconds` of this process's CPU time (not wall time, which a busy machine stretches). */
@@ -100,6 +101,22 @@ describe('reading /proc', () => {
     expect(bytes).toBeGreaterThan(rss / 2);
     expect(bytes).toBeLessThan(rss * 2);
   });
+
+  it("counts a tree's shared pages once, split among the processes sharing them, and one process as its resident memory", async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const tree = [process.pid, child.pid!];
+      // Two node processes share the node binary's pages at least (with every other node process on the machine, too):
+      // summed resident memory counts them in full for each.
+      expect(treeMemoryBytes(tree)).toBeGreaterThan(0);
+      expect(treeMemoryBytes(tree)).toBeLessThan(residentBytes(tree));
+      // One process is its resident memory (read moments apart, so near, not equal).
+      expect(Math.abs(treeMemoryBytes([process.pid]) - residentBytes([process.pid]))).toBeLessThan(residentBytes([process.pid]) / 10);
+    } finally {
+      child.kill();
+    }
+  });
 });
 
 describe('ResourceMonitor', () => {
@@ -137,6 +154,9 @@ describe('discoverProcesses', () => {
     entry(53, 50, 'node /work/main/node_modules/.bin/tsx api/main.ts'),
     entry(54, 53, '/usr/bin/node --require /work/main/node_modules/tsx/dist/preflight.cjs --import file:///work/main/node_modules/tsx/dist/loader.mjs api/main.ts'),
     entry(55, 50, 'node --import tsx /work/main/worker/main.ts'),
+    // The stack's PostgreSQL: the postmaster, and a backend that renamed itself.
+    entry(56, 50, '/usr/lib/postgresql/15/bin/postgres -D /work/main/.data/postgres -p 5433 -k /work/main/.data/postgres'),
+    entry(57, 56, 'postgres: checkpointer'),
     // Someone else's worker on the same machine, outside the stack.
     entry(60, 1, 'node --import tsx worker/main.ts'),
     // A bench worker, which is not the stack's worker.
@@ -147,7 +167,7 @@ describe('discoverProcesses', () => {
 
   it('takes the topmost match, so a wrapper and the process it starts are measured once, as one tree', () => {
     const { found } = discoverProcesses(machine, STACK_PROCESS_PATTERNS);
-    expect(found).toMatchObject({ api: 53, temporal: 51, rabbitmq: 52, 'bench-worker': 70 });
+    expect(found).toMatchObject({ api: 53, temporal: 51, rabbitmq: 52, postgres: 56, 'bench-worker': 70 });
   });
 
   it('reports two unrelated matches absent, asking for --pids, instead of measuring a guess', () => {
@@ -166,5 +186,7 @@ describe('discoverProcesses', () => {
   it('counts descendants only, not the process the search is limited to', () => {
     // Within the api wrapper, the api is the node it started.
     expect(discoverProcesses(machine, STACK_PROCESS_PATTERNS, 53).found).toEqual({ api: 54 });
+    // Within PostgreSQL, nothing: a backend's renamed command line is not the postmaster's.
+    expect(discoverProcesses(machine, STACK_PROCESS_PATTERNS, 56).found).toEqual({});
   });
 });

@@ -17,6 +17,12 @@ describe('the waiting-orders summary', () => {
     expect(() => parseWaitingOptions(['--orders', '0'])).toThrow(/--orders/);
   });
 
+  it('puts the stores on a given PostgreSQL only when given its URL, and refuses anything else', () => {
+    expect(parseWaitingOptions([])['database-url']).toBeUndefined();
+    expect(parseWaitingOptions(['--database-url', 'postgres://bench@127.0.0.1:5432/ensemble'])['database-url']).toBe('postgres://bench@127.0.0.1:5432/ensemble');
+    expect(() => parseWaitingOptions(['--database-url', 'mysql://127.0.0.1/ensemble'])).toThrow(/--database-url: a postgres:\/\/ URL/);
+  });
+
   it("counts memory per thousand waiting from a tenth of them on (the warm-up is not theirs), and says what resting did", () => {
     const samples = [
       sample(0, 'filling', 0, 400),
@@ -52,11 +58,13 @@ describe('npm run bench:waiting', () => {
     expect(exit.code, tail(run.output())).toBe(0);
 
     const report = JSON.parse(await readFile(join(output, 'waiting.json'), 'utf8')) as WaitingReport;
-    expect(report).toMatchObject({ orders: 30, placeErrors: 0, outcomes: { 'order.confirmed': 30 } });
+    expect(report).toMatchObject({ orders: 30, postgres: 'own', placeErrors: 0, outcomes: { 'order.confirmed': 30 } });
     // Nothing was decided while inventory was frozen: every order waited at once, through the rest.
     expect(report.samples.filter((s) => s.phase === 'resting').every((s) => s.waiting === 30)).toBe(true);
     expect(report.samples.at(-1)!.waiting).toBe(0);
     expect(report.worker.peakMiB).toBeGreaterThan(0);
+    // The stack's PostgreSQL holds every component's store, so its memory is watched beside the worker's.
+    expect(report.samples.every((s) => (s.rss.postgres ?? 0) > 0)).toBe(true);
     expect(report.drainSeconds).toBeGreaterThan(0);
     expect(isRunning(supervisor())).toBe(false);
     expect(existsSync(join(output, 'waiting.json'))).toBe(true);
