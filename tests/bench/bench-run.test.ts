@@ -62,9 +62,11 @@ describe('npm run bench', () => {
     // Every process of the stack is measured, each by its own tree: a real order costs the worker and Temporal CPU.
     const full = report.scenarios.full!;
     expect(Object.keys(full.rss).sort()).toEqual(
-      ['api', 'bench-worker', 'carrier', 'inventory', 'notifications', 'order-outcome', 'order-view', 'payment-provider', 'rabbitmq', 'shipping', 'temporal', 'worker'].sort(),
+      ['api', 'bench-worker', 'carrier', 'inventory', 'notifications', 'order-outcome', 'order-view', 'payment-provider', 'postgres', 'rabbitmq', 'shipping', 'temporal', 'worker'].sort(),
     );
     expect(full.cpuPerOrder.worker).toBeGreaterThan(0);
+    // Every store is on the stack's PostgreSQL, so an order costs it CPU too.
+    expect(full.cpuPerOrder.postgres).toBeGreaterThan(0);
     expect(full.cpuPerOrder.temporal).toBeGreaterThan(0);
     expect(full.rss.temporal).toBeGreaterThan(0);
     expect(report.ratios['full/skeletonLocal']).toBeGreaterThan(0);
