@@ -65,7 +65,6 @@ export async function findPostgresBinaries(): Promise<string | undefined> {
   return undefined;
 }
 
-/** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created. */
 /**
  * Where data kept between starts can live (npm start's): `dataDir` itself, unless this process is root and the
  * postgres user the server then runs as cannot reach it (a repository under /root, a private temporary directory).
@@ -86,6 +85,7 @@ export async function keptDataDirectory(dataDir: string): Promise<string> {
   return join(ours, createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
 }
 
+/** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created. */
 async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   try {
