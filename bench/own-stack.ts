@@ -1,11 +1,11 @@
 // The stack `npm run bench` starts for itself when not given one: npm start on free ports, a fresh data folder, no rate limit.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findFreePort } from '../scripts/local-servers/ports.js';
+import { temporaryDataParent } from '../scripts/local-servers/postgres-server.js';
 import { repositoryRoot } from '../scripts/local-servers/temporal-cli.js';
 import { waitForHealth } from '../scripts/local-servers/wait-for-health.js';
 import { orderTaskQueue } from '../workflows/contract.js';
@@ -42,10 +42,9 @@ const STOP_GRACE_MS = 60_000;
  * `settings` is passed on, e.g. TEMPORAL_DEV_SQLITE_PRAGMAS to compare server settings.
  */
 export async function startOwnStack(options: { log: (line: string) => void; settings?: NodeJS.ProcessEnv }): Promise<OwnStack> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ensemble-bench-'));
   // As root, the stack's PostgreSQL runs as the postgres user, and keeps its data here (removed with the rest) only if
   // that user can reach it.
-  await chmod(dataDir, 0o755);
+  const dataDir = await temporaryDataParent('ensemble-bench-');
   const ports = Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (name) => [name, String(await findFreePort())] as const)));
   const env: NodeJS.ProcessEnv = {
     ...withoutStackAddresses(process.env),

@@ -6,7 +6,7 @@ import { assertPortsFree, type PortClaim } from './local-servers/ports.js';
 import { findFreePort } from './local-servers/ports.js';
 import { loadLocalSecrets } from './local-servers/local-secrets.js';
 import { COMPONENTS_DATABASE, createComponentsDatabase } from './local-servers/components-database.js';
-import { keptDataDirectory, startPostgres, type PostgresServer } from './local-servers/postgres-server.js';
+import { startPostgres } from './local-servers/postgres-server.js';
 import { DEMO_ADMIN_ID, DEMO_CUSTOMER_ID, mintDevToken } from './local-servers/dev-tokens.js';
 import { startRabbitNode, type RabbitNode } from './local-servers/rabbitmq-node.js';
 import { createLocalBrokerUsers, type LocalBrokerUsers } from './local-servers/local-broker-users.js';
@@ -197,6 +197,13 @@ async function main(): Promise<void> {
         temporalUiUrl = server.uiUrl;
       })
     : Promise.resolve();
+  // Its data lives on in DATA_DIR like the dev server's, so orders and stock are still there on the next start.
+  const postgresStarting = runPostgres
+    ? startPostgres({ dataDir: join(dataDir, 'postgres'), port: settings.POSTGRES_PORT, keepData: true, log: terminalLog }).then((server) => {
+        watchExit({ name: 'PostgreSQL', stop: () => server.stop(), exited: server.exited });
+        return createComponentsDatabase(server.url);
+      })
+    : Promise.resolve(undefined);
   let brokerBooting = runRabbit;
   // No guest on our node: per-run users, made before it boots, so each component can be given its own URL right away.
   const brokerUsers: LocalBrokerUsers | undefined = runRabbit
@@ -214,13 +221,6 @@ async function main(): Promise<void> {
     amqpUrls = [`amqp://127.0.0.1:${settings.RABBITMQ_PORT}`];
     managementUrl = `http://127.0.0.1:${settings.RABBITMQ_MANAGEMENT_PORT}`;
   }
-  // Its data lives on in DATA_DIR like the dev server's, so orders and stock are still there on the next start.
-  const postgresStarting = runPostgres
-    ? startStackPostgres(settings, dataDir).then((server) => {
-        watchExit({ name: 'PostgreSQL', stop: () => server.stop(), exited: server.exited });
-        return createComponentsDatabase(server.url);
-      })
-    : Promise.resolve(undefined);
   startingServers = Promise.allSettled([temporalStarting, rabbitStarting, postgresStarting]);
 
   const reportFailures = async () => {
@@ -339,13 +339,6 @@ async function startRabbit(settings: DevStackSettings, dataDir: string, accounts
     distPort: await findFreePort(),
     log: terminalLog,
   });
-}
-
-async function startStackPostgres(settings: DevStackSettings, dataDir: string): Promise<PostgresServer> {
-  const wanted = join(dataDir, 'postgres');
-  const postgresDataDir = await keptDataDirectory(wanted);
-  if (postgresDataDir !== wanted) say(`PostgreSQL keeps its data in ${postgresDataDir}: the postgres user it runs as (npm start is root) cannot reach ${wanted}`);
-  return startPostgres({ dataDir: postgresDataDir, port: settings.POSTGRES_PORT, keepData: true, log: terminalLog });
 }
 
 /** A component's "cannot reach the broker yet" warning: expected, and only noise, while npm start's own node boots. */

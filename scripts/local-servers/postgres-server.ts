@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -16,7 +17,8 @@ export interface PostgresOptions {
   dataDir: string;
   /**
    * Data that outlives the server (npm start's): an existing cluster is started again, and writes reach the disk, except
-   * that a commit does not wait for it (a crash may lose the last moments, never corrupt). Without it the data is
+   * that a commit does not wait for it (a crash may lose the last moments, never corrupt). As root, where the postgres
+   * user cannot reach dataDir, the data lives where keptDataDirectory says, and the log says so. Without it the data is
    * throwaway (tests, start:cluster): no syncs at all, and initdb always runs.
    */
   keepData?: boolean;
@@ -85,8 +87,24 @@ export async function keptDataDirectory(dataDir: string): Promise<string> {
   return join(ours, createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
 }
 
-/** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created. */
-async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+/**
+ * A new directory under the system's temporary folder that the server can use for its data even as root, when it runs
+ * as the postgres user: open to others like a home directory, where mkdtemp's is private to its maker.
+ */
+export async function temporaryDataParent(prefix: string): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(directory, 0o755);
+  return directory;
+}
+
+let serverUserLookup: Promise<{ uid: number; gid: number } | undefined> | undefined;
+/** PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the package created (looked up once). */
+function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  serverUserLookup ??= lookUpServerUser();
+  return serverUserLookup;
+}
+
+async function lookUpServerUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   try {
     const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
@@ -100,7 +118,9 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   const { port, log } = options;
   const bin = await findPostgresBinaries();
   if (!bin) throw new PostgresNotInstalledError();
-  const dataDir = resolve(options.dataDir);
+  const wanted = resolve(options.dataDir);
+  const dataDir = options.keepData ? await keptDataDirectory(wanted) : wanted;
+  if (dataDir !== wanted) log.warn({ dataDir }, `PostgreSQL keeps its data in ${dataDir}: the postgres user it runs as (this is root) cannot reach ${wanted}`);
   const user = await serverUser();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (user) await chown(dataDir, user.uid, user.gid);

@@ -13,7 +13,7 @@ import { assertPortsFree, findFreePort, PortsInUseError } from '../../scripts/lo
 import { locateTemporalCli } from '../../scripts/local-servers/temporal-cli.js';
 import { startTemporalDevServer } from '../../scripts/local-servers/temporal-dev-server.js';
 import { createComponentsDatabase } from '../../scripts/local-servers/components-database.js';
-import { keptDataDirectory, startPostgres } from '../../scripts/local-servers/postgres-server.js';
+import { keptDataDirectory, startPostgres, temporaryDataParent } from '../../scripts/local-servers/postgres-server.js';
 
 const run = promisify(execFile);
 
@@ -98,9 +98,8 @@ describe('the Temporal dev server npm start runs', () => {
 
 describe('the PostgreSQL npm start runs', () => {
   it('keeps its data across starts, with a role and schema per component made again each time', { timeout: 120_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ensemble-postgres-kept-'));
     // As root, the server runs as the postgres user, who must be able to reach its directory.
-    await chmod(dir, 0o755);
+    const dir = await temporaryDataParent('ensemble-postgres-kept-');
     const quiet = { info: () => {}, warn: () => {} };
     const options = { dataDir: join(dir, 'postgres'), port: await findFreePort(), keepData: true, log: quiet };
     const query = async (url: string, sql: string) => {

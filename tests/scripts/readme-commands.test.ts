@@ -1,15 +1,15 @@
 // The README's set-up commands, run the way a newcomer (and .ci/run) runs them: in a fresh clone of the committed HEAD.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configVariables } from '../../platform/config.js';
+import { findFreePort } from '../../scripts/local-servers/ports.js';
+import { temporaryDataParent } from '../../scripts/local-servers/postgres-server.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call } from '../support/http.js';
-import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { exitWithin, killGroup, killSupervisor, spawnCaptured, tail, type Supervised } from '../support/supervisor.js';
 
 const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
@@ -133,10 +133,9 @@ describe('the README commands in a fresh clone of HEAD', () => {
   }
 
   beforeAll(async () => {
-    parent = await mkdtemp(join(tmpdir(), 'ensemble-readme-'));
-    // Readable like a home directory: as root, npm start's PostgreSQL runs as the postgres user, and keeps its data in
-    // the clone only where that user can reach it (elsewhere, in its own home, which rm would not clean up).
-    await chmod(parent, 0o755);
+    // As root, npm start's PostgreSQL runs as the postgres user, and keeps its data in the clone only where that user
+    // can reach it (elsewhere, in its own home, which rm would not clean up).
+    parent = await temporaryDataParent('ensemble-readme-');
     clone = join(parent, 'ensemble');
     // What is committed, nothing else: uncommitted changes and ignored files (.cache, .data, node_modules) stay behind.
     cloneCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();

@@ -1,7 +1,7 @@
 // What the README promises about `npm start`: one command runs the whole stack, restarts a crashed component, and Ctrl-C stops all of it.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +9,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configVariables } from '../../platform/config.js';
 import { databaseRoleOf, DATABASE_COMPONENTS, schemasOf } from '../../platform/store/database-users.js';
+import { findFreePort } from '../../scripts/local-servers/ports.js';
+import { temporaryDataParent } from '../../scripts/local-servers/postgres-server.js';
 import { repositoryRoot } from '../../scripts/local-servers/temporal-cli.js';
 import { eventually } from '../support/broker.js';
 import { call, orderRequest } from '../support/http.js';
-import { findFreePort } from '../../scripts/local-servers/ports.js';
 import { TEST_SECRETS } from '../support/secrets.js';
 import { exitWithin, isRunning, killGroup, spawnCaptured, startedComponents, tail, waitForOutput, type Supervised } from '../support/supervisor.js';
 
@@ -51,9 +52,8 @@ describe('npm start, against the test servers', () => {
   let postgresPort: number;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ensemble-start-'));
     // As root, npm start's PostgreSQL runs as the postgres user, and keeps its data here only if that user can reach it.
-    await chmod(dataDir, 0o755);
+    dataDir = await temporaryDataParent('ensemble-start-');
     const [port, paymentPort, inventoryPort, notificationsPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
     const orderViewPort = await findFreePort();
     postgresPort = await findFreePort();

@@ -1,11 +1,10 @@
 // Vitest global setup: starts real Temporal, RabbitMQ and PostgreSQL servers on free ports (or reuses given ones) for the run.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { findFreePort } from '../../scripts/local-servers/ports.js';
-import { startPostgres } from '../../scripts/local-servers/postgres-server.js';
+import { startPostgres, temporaryDataParent } from '../../scripts/local-servers/postgres-server.js';
 import { startRabbitNode } from '../../scripts/local-servers/rabbitmq-node.js';
 import { brokerAccounts, generateBrokerCredentials, withCredentials } from '../../platform/messaging/broker-users.js';
 import { DEFAULT_EVENTS_EXCHANGE } from '../../platform/messaging/wire-names.js';
@@ -23,9 +22,8 @@ interface Started<T> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const workDir = await mkdtemp(join(tmpdir(), 'ensemble-test-servers-'));
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its data dir inside ours.
-  await chmod(workDir, 0o755);
+  const workDir = await temporaryDataParent('ensemble-test-servers-');
 
   // A server the run is given needs nothing installed; for the others, the installer npm start and CI use.
   const needed: SystemPackage[] = [...(process.env.AMQP_URL ? [] : [rabbitmq]), ...(process.env.DATABASE_URL ? [] : [postgresql])];
